@@ -1,0 +1,19 @@
+"""Storages: where studies and trials live.
+
+``InMemoryStorage`` (the default for ``create_study()``) lives in this process; persistent
+storages (``RDBStorage`` for SQLite, PostgreSQL and MySQL; ``JournalStorage``) are shared by
+processes and machines.
+"""
+
+from parzen.storages._base import BaseStorage
+from parzen.storages._factory import get_storage
+from parzen.storages._heartbeat import RetryFailedTrialCallback, fail_stale_trials
+from parzen.storages._in_memory import InMemoryStorage
+
+__all__ = [
+    "BaseStorage",
+    "InMemoryStorage",
+    "RetryFailedTrialCallback",
+    "fail_stale_trials",
+    "get_storage",
+]

@@ -1,0 +1,320 @@
+from __future__ import annotations
+
+import datetime
+import threading
+import uuid
+from collections.abc import Container, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from parzen._json import require_json
+from parzen.distributions import BaseDistribution, check_distribution_compatibility
+from parzen.exceptions import DuplicatedStudyError
+from parzen.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from parzen.study._direction import StudyDirection
+from parzen.study._frozen import FrozenStudy
+from parzen.trial import FrozenTrial, TrialState
+
+
+@dataclass
+class _StudyRecord:
+    name: str
+    directions: list[StudyDirection]
+    user_attrs: dict[str, Any] = field(default_factory=dict)
+    system_attrs: dict[str, Any] = field(default_factory=dict)
+    trial_ids: list[int] = field(default_factory=list)  # index = trial number
+    param_distributions: dict[str, BaseDistribution] = field(default_factory=dict)
+    finished_trial_ids: list[int] = field(default_factory=list)  # in the order they finished
+
+
+class InMemoryStorage(BaseStorage):
+    """A thread-safe storage in this process's memory; gone when the process ends.
+
+    Stored trials are replaced, never mutated, on each write, so the lists that
+    ``get_all_trials(deepcopy=False)`` returns stay consistent snapshots without copying.
+
+    Example:
+        >>> import parzen
+        >>> study = parzen.create_study(storage=parzen.storages.InMemoryStorage())
+        >>> study.optimize(lambda t: t.suggest_int("n", 0, 3), n_trials=3)
+        >>> len(study.trials)
+        3
+    """
+
+    def __init__(self) -> None:
+        self._studies: dict[int, _StudyRecord] = {}
+        self._study_ids_by_name: dict[str, int] = {}
+        self._trials: list[FrozenTrial | None] = []  # index = trial id; None once deleted
+        self._study_of_trial: list[int] = []
+        self._next_study_id = 0
+        self._lock = threading.RLock()
+
+    # -- studies ----------------------------------------------------------------------------
+
+    def create_new_study(
+        self, directions: Sequence[StudyDirection], study_name: str | None = None
+    ) -> int:
+        with self._lock:
+            name = study_name or DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+            if name in self._study_ids_by_name:
+                raise DuplicatedStudyError(
+                    f"A study named {name!r} already exists. Choose another name, or pass "
+                    "load_if_exists=True to create_study to continue it."
+                )
+            study_id = self._next_study_id
+            self._next_study_id += 1
+            self._studies[study_id] = _StudyRecord(name=name, directions=list(directions))
+            self._study_ids_by_name[name] = study_id
+            return study_id
+
+    def delete_study(self, study_id: int) -> None:
+        with self._lock:
+            record = self._study(study_id)
+            for trial_id in record.trial_ids:
+                self._trials[trial_id] = None
+            del self._study_ids_by_name[record.name]
+            del self._studies[study_id]
+
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        require_json(value, f"study user attribute {key!r}")
+        with self._lock:
+            self._study(study_id).user_attrs[key] = value
+
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        require_json(value, f"study system attribute {key!r}")
+        with self._lock:
+            self._study(study_id).system_attrs[key] = value
+
+    def get_study_id_from_name(self, study_name: str) -> int:
+        with self._lock:
+            if study_name not in self._study_ids_by_name:
+                raise KeyError(_no_such_study(study_name, list(self._study_ids_by_name)))
+            return self._study_ids_by_name[study_name]
+
+    def get_study_name_from_id(self, study_id: int) -> str:
+        with self._lock:
+            return self._study(study_id).name
+
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        with self._lock:
+            return list(self._study(study_id).directions)
+
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._study(study_id).user_attrs)
+
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._study(study_id).system_attrs)
+
+    def get_all_studies(self) -> list[FrozenStudy]:
+        with self._lock:
+            return [
+                FrozenStudy(
+                    study_name=r.name,
+                    direction=None,
+                    directions=r.directions,
+                    user_attrs=dict(r.user_attrs),
+                    system_attrs=dict(r.system_attrs),
+                    study_id=study_id,
+                )
+                for study_id, r in self._studies.items()
+            ]
+
+    def _study(self, study_id: int) -> _StudyRecord:
+        try:
+            return self._studies[study_id]
+        except KeyError:
+            raise KeyError(f"No study with id {study_id} in this storage.") from None
+
+    # -- trials -----------------------------------------------------------------------------
+
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        with self._lock:
+            record = self._study(study_id)
+            trial_id = len(self._trials)
+            number = len(record.trial_ids)
+            if template_trial is None:
+                trial = FrozenTrial(
+                    number=number,
+                    state=TrialState.RUNNING,
+                    value=None,
+                    datetime_start=datetime.datetime.now(),
+                    datetime_complete=None,
+                    params={},
+                    distributions={},
+                    user_attrs={},
+                    system_attrs={},
+                    intermediate_values={},
+                    trial_id=trial_id,
+                )
+            else:
+                for name, dist in template_trial.distributions.items():
+                    self._check_and_register_distribution(record, name, dist)
+                for key, value in template_trial.user_attrs.items():
+                    require_json(value, f"user attribute {key!r}")
+                for key, value in template_trial.system_attrs.items():
+                    require_json(value, f"system attribute {key!r}")
+                trial = template_trial._copy()
+                trial.number = number
+                trial._trial_id = trial_id
+            self._trials.append(trial)
+            self._study_of_trial.append(study_id)
+            record.trial_ids.append(trial_id)
+            if trial.state.is_finished():
+                record.finished_trial_ids.append(trial_id)
+            return trial_id
+
+    def set_trial_param(
+        self,
+        trial_id: int,
+        param_name: str,
+        param_value_internal: float,
+        distribution: BaseDistribution,
+    ) -> None:
+        with self._lock:
+            trial = self._running_trial(trial_id)
+            record = self._studies[self._study_of_trial[trial_id]]
+            self._check_and_register_distribution(record, param_name, distribution)
+            updated = _shallow_replace(trial)
+            updated.params = {
+                **trial.params,
+                param_name: distribution.to_external_repr(param_value_internal),
+            }
+            updated.distributions = {**trial.distributions, param_name: distribution}
+            self._trials[trial_id] = updated
+
+    @staticmethod
+    def _check_and_register_distribution(
+        record: _StudyRecord, name: str, distribution: BaseDistribution
+    ) -> None:
+        known = record.param_distributions.get(name)
+        if known is not None:
+            check_distribution_compatibility(known, distribution)
+        record.param_distributions[name] = distribution
+
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        with self._lock:
+            trial_ids = self._study(study_id).trial_ids
+            if not 0 <= trial_number < len(trial_ids):
+                raise KeyError(
+                    f"Study {study_id} has no trial number {trial_number}; it has "
+                    f"{len(trial_ids)} trials (numbers 0 to {len(trial_ids) - 1})."
+                )
+            return trial_ids[trial_number]
+
+    def set_trial_state_values(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> bool:
+        with self._lock:
+            trial = self._get(trial_id)
+            if state == TrialState.RUNNING and trial.state != TrialState.WAITING:
+                return False
+            self.check_trial_is_updatable(trial_id, trial.state)
+            updated = _shallow_replace(trial)
+            updated.state = state
+            if values is not None:
+                updated.values = list(values)
+            now = datetime.datetime.now()
+            if state == TrialState.RUNNING:
+                updated.datetime_start = now
+            if state.is_finished():
+                updated.datetime_complete = now
+                self._studies[self._study_of_trial[trial_id]].finished_trial_ids.append(trial_id)
+            self._trials[trial_id] = updated
+            return True
+
+    def set_trial_intermediate_value(
+        self, trial_id: int, step: int, intermediate_value: float
+    ) -> None:
+        with self._lock:
+            trial = self._running_trial(trial_id)
+            updated = _shallow_replace(trial)
+            updated.intermediate_values = {**trial.intermediate_values, step: intermediate_value}
+            self._trials[trial_id] = updated
+
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        require_json(value, f"user attribute {key!r}")
+        with self._lock:
+            trial = self._running_trial(trial_id)
+            updated = _shallow_replace(trial)
+            updated.user_attrs = {**trial.user_attrs, key: value}
+            self._trials[trial_id] = updated
+
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        require_json(value, f"system attribute {key!r}")
+        with self._lock:
+            trial = self._running_trial(trial_id)
+            updated = _shallow_replace(trial)
+            updated.system_attrs = {**trial.system_attrs, key: value}
+            self._trials[trial_id] = updated
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        with self._lock:
+            return self._get(trial_id)._copy()
+
+    def get_all_trials(
+        self,
+        study_id: int,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+    ) -> list[FrozenTrial]:
+        with self._lock:
+            trials = [self._trials[i] for i in self._study(study_id).trial_ids]
+        selected = [t for t in trials if t is not None and (states is None or t.state in states)]
+        return [t._copy() for t in selected] if deepcopy else selected
+
+    def get_finished_trials_since(
+        self, study_id: int, cursor: int
+    ) -> tuple[list[FrozenTrial], int]:
+        with self._lock:
+            finished_ids = self._study(study_id).finished_trial_ids
+            new = [self._trials[i] for i in finished_ids[cursor:]]
+            return [t for t in new if t is not None], len(finished_ids)
+
+    def get_n_trials(
+        self, study_id: int, state: TrialState | tuple[TrialState, ...] | None = None
+    ) -> int:
+        with self._lock:
+            trial_ids = self._study(study_id).trial_ids
+            if state is None:
+                return len(trial_ids)
+            states = (state,) if isinstance(state, TrialState) else state
+            return sum(1 for i in trial_ids if self._get(i).state in states)
+
+    def _get(self, trial_id: int) -> FrozenTrial:
+        trial = self._trials[trial_id] if 0 <= trial_id < len(self._trials) else None
+        if trial is None:
+            raise KeyError(f"No trial with id {trial_id} in this storage.")
+        return trial
+
+    def _running_trial(self, trial_id: int) -> FrozenTrial:
+        trial = self._get(trial_id)
+        self.check_trial_is_updatable(trial_id, trial.state)
+        return trial
+
+
+def _shallow_replace(trial: FrozenTrial) -> FrozenTrial:
+    """A new FrozenTrial sharing the old one's containers; the caller replaces what it edits."""
+    return FrozenTrial(
+        number=trial.number,
+        state=trial.state,
+        value=None,
+        values=trial.values,
+        datetime_start=trial.datetime_start,
+        datetime_complete=trial.datetime_complete,
+        params=trial.params,
+        distributions=trial.distributions,
+        user_attrs=trial.user_attrs,
+        system_attrs=trial.system_attrs,
+        intermediate_values=trial.intermediate_values,
+        trial_id=trial._trial_id,
+    )
+
+
+def _no_such_study(name: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    return f"No study named {name!r} in this storage.{hint}"

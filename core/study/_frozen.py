@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from parzen.study._direction import StudyDirection
+from parzen.trial import FrozenTrial
+
+
+class FrozenStudy:
+    """A snapshot of a study's identity, directions and attributes, as storages list them.
+
+    Example:
+        >>> import parzen
+        >>> storage = parzen.storages.InMemoryStorage()
+        >>> _ = parzen.create_study(storage=storage, study_name="a")
+        >>> [s.study_name for s in storage.get_all_studies()]
+        ['a']
+    """
+
+    def __init__(
+        self,
+        study_name: str,
+        direction: StudyDirection | None,
+        user_attrs: dict[str, Any],
+        system_attrs: dict[str, Any],
+        study_id: int,
+        *,
+        directions: Sequence[StudyDirection] | None = None,
+    ) -> None:
+        if (direction is None) == (directions is None):
+            raise ValueError("Pass exactly one of direction and directions to FrozenStudy.")
+        self.study_name = study_name
+        self._directions = list(directions) if directions is not None else [direction]
+        self.user_attrs = user_attrs
+        self.system_attrs = system_attrs
+        self._study_id = study_id
+
+    @property
+    def direction(self) -> StudyDirection:
+        if len(self._directions) > 1:
+            raise RuntimeError("This study has several directions; use .directions.")
+        return self._directions[0]
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        return list(self._directions)
+
+    def __repr__(self) -> str:
+        return f"FrozenStudy(study_name={self.study_name!r}, directions={self._directions})"
+
+
+class StudySummary:
+    """What :func:`get_all_study_summaries` reports of one study.
+
+    Example:
+        >>> import parzen
+        >>> storage = parzen.storages.InMemoryStorage()
+        >>> study = parzen.create_study(storage=storage, study_name="s")
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+        >>> [(s.study_name, s.n_trials) for s in parzen.get_all_study_summaries(storage)]
+        [('s', 2)]
+    """
+
+    def __init__(
+        self,
+        study_name: str,
+        direction: StudyDirection | None,
+        best_trial: FrozenTrial | None,
+        user_attrs: dict[str, Any],
+        system_attrs: dict[str, Any],
+        n_trials: int,
+        datetime_start: datetime.datetime | None,
+        study_id: int,
+        *,
+        directions: Sequence[StudyDirection] | None = None,
+    ) -> None:
+        if (direction is None) == (directions is None):
+            raise ValueError("Pass exactly one of direction and directions to StudySummary.")
+        self.study_name = study_name
+        self._directions = list(directions) if directions is not None else [direction]
+        self.best_trial = best_trial
+        self.user_attrs = user_attrs
+        self.system_attrs = system_attrs
+        self.n_trials = n_trials
+        self.datetime_start = datetime_start
+        self._study_id = study_id
+
+    @property
+    def direction(self) -> StudyDirection:
+        if len(self._directions) > 1:
+            raise RuntimeError("This study has several directions; use .directions.")
+        return self._directions[0]
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        return list(self._directions)

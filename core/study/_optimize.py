@@ -1,0 +1,239 @@
+"""The optimize loop: run trials in one or several threads until a budget is spent."""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from parzen import logging as parzen_logging
+from parzen.exceptions import TrialPruned
+from parzen.storages._heartbeat import fail_stale_trials, heartbeat
+from parzen.study._tell import FAIL_REASON_KEY, tell
+from parzen.trial import FrozenTrial, Trial, TrialState
+
+if TYPE_CHECKING:
+    from parzen.study import Study
+
+_logger = parzen_logging.get_logger(__name__)
+
+ObjectiveFuncType = Callable[[Trial], "float | Sequence[float]"]
+CallbackType = Callable[["Study", FrozenTrial], None]
+
+
+class _Budget:
+    """Hands out trial slots to worker threads until n_trials, the timeout or stop() end it."""
+
+    def __init__(self, study: Study, n_trials: int | None, timeout: float | None) -> None:
+        self._study = study
+        self._n_trials = n_trials
+        self._deadline = None if timeout is None else time.monotonic() + timeout
+        self._started = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._study._stop_flag:
+                return False
+            if self._n_trials is not None and self._started >= self._n_trials:
+                return False
+            if self._deadline is not None and time.monotonic() >= self._deadline:
+                return False
+            self._started += 1
+            return True
+
+
+def optimize(
+    study: Study,
+    func: ObjectiveFuncType,
+    n_trials: int | None,
+    timeout: float | None,
+    n_jobs: int,
+    catch: Iterable[type[Exception]] | type[Exception],
+    callbacks: Iterable[CallbackType] | None,
+    gc_after_trial: bool,
+    show_progress_bar: bool,
+) -> None:
+    catch_tuple = _as_exception_tuple(catch)
+    n_workers = _resolve_n_jobs(n_jobs)
+    if n_trials is not None and (isinstance(n_trials, bool) or n_trials < 0):
+        raise ValueError(f"n_trials must be None or an int >= 0, got {n_trials!r}.")
+    if timeout is not None and timeout < 0:
+        raise ValueError(f"timeout must be None or seconds >= 0, got {timeout!r}.")
+    callback_list = list(callbacks or [])
+    if study._optimizing:
+        raise RuntimeError(
+            "Study.optimize was called from inside an objective of the same study; nested "
+            "optimization is not allowed. Use a second study for an inner search."
+        )
+    study._optimizing = True
+    study._stop_flag = False
+    budget = _Budget(study, n_trials, timeout)
+    progress = _ProgressBar(show_progress_bar, n_trials, timeout)
+    first_error: list[BaseException] = []
+
+    def worker() -> None:
+        while not first_error and budget.take():
+            try:
+                frozen = run_trial(study, func, catch_tuple)
+            except BaseException as e:
+                first_error.append(e)
+                study._stop_flag = True
+                return
+            finally:
+                if gc_after_trial:
+                    gc.collect()
+            for callback in callback_list:
+                callback(study, frozen)
+            progress.update(study, frozen)
+
+    try:
+        if n_workers == 1:
+            worker()
+        else:
+            with ThreadPoolExecutor(max_workers=n_workers) as pool:
+                futures = [pool.submit(worker) for _ in range(n_workers)]
+                for future in futures:
+                    future.result()
+    finally:
+        study._optimizing = False
+        progress.close()
+        study._storage.remove_session()
+    if first_error:
+        raise first_error[0]
+
+
+def run_trial(
+    study: Study, func: ObjectiveFuncType, catch: tuple[type[Exception], ...]
+) -> FrozenTrial:
+    """Run one trial of ``func``: ask, call with heartbeats, tell, log. Returns the result."""
+    fail_stale_trials(study)
+    trial = study.ask()
+    returned: Any = None
+    state: TrialState | None = None
+    error: BaseException | None = None
+    with heartbeat(study, trial._trial_id):
+        try:
+            returned = func(trial)
+        except TrialPruned as e:
+            state = TrialState.PRUNED
+            error = e
+        except BaseException as e:
+            state = TrialState.FAIL
+            error = e
+    if state == TrialState.FAIL:
+        assert error is not None
+        study._storage.set_trial_system_attr(
+            trial._trial_id, FAIL_REASON_KEY, f"{type(error).__name__}: {error}"
+        )
+        frozen, _ = tell(study, trial, None, TrialState.FAIL, skip_if_finished=True)
+        _logger.warning(
+            f"Trial {frozen.number} failed with parameters: {frozen.params} because of the "
+            f"following error: {error!r}.",
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        if not isinstance(error, catch):
+            raise error
+        return frozen
+    if state == TrialState.PRUNED:
+        frozen, _ = tell(study, trial, None, TrialState.PRUNED, skip_if_finished=True)
+        _logger.info(f"Trial {frozen.number} pruned. {error}".rstrip())
+        return frozen
+    frozen, failure = tell(study, trial, returned, TrialState.COMPLETE, skip_if_finished=True)
+    if failure is not None:
+        _logger.warning(f"Trial {frozen.number} failed because {failure}.")
+    else:
+        _log_completed(study, frozen)
+    return frozen
+
+
+def _log_completed(study: Study, frozen: FrozenTrial) -> None:
+    if not _logger.isEnabledFor(parzen_logging.INFO):
+        return
+    if study._is_multi_objective():
+        _logger.info(
+            f"Trial {frozen.number} finished with values: {frozen.values} and parameters: "
+            f"{frozen.params}."
+        )
+        return
+    try:
+        best = study.best_trial
+        best_text = f" Best is trial {best.number} with value: {best.value}."
+    except ValueError:
+        best_text = ""  # every completed trial so far is infeasible
+    _logger.info(
+        f"Trial {frozen.number} finished with value: {frozen.value} and parameters: "
+        f"{frozen.params}.{best_text}"
+    )
+
+
+def _as_exception_tuple(
+    catch: Iterable[type[Exception]] | type[Exception],
+) -> tuple[type[Exception], ...]:
+    if isinstance(catch, type):
+        catch = (catch,)
+    result = tuple(catch)
+    for item in result:
+        if not (isinstance(item, type) and issubclass(item, BaseException)):
+            raise TypeError(
+                f"catch must hold exception classes, got {item!r}. Example: "
+                "catch=(ValueError, RuntimeError)."
+            )
+    return result
+
+
+def _resolve_n_jobs(n_jobs: int) -> int:
+    if n_jobs == -1:
+        return os.cpu_count() or 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ValueError(
+            f"n_jobs must be a positive int, or -1 for one thread per CPU, got {n_jobs!r}."
+        )
+    return n_jobs
+
+
+class _ProgressBar:
+    """A tqdm bar over trials (or seconds, with only a timeout) showing the best value."""
+
+    def __init__(self, enabled: bool, n_trials: int | None, timeout: float | None) -> None:
+        self._bar: Any = None
+        self._timeout = timeout
+        self._start = time.monotonic()
+        self._lock = threading.Lock()
+        if not enabled:
+            return
+        if n_trials is None and timeout is None:
+            _logger.warning("The progress bar needs n_trials or timeout; it is not shown.")
+            return
+        from tqdm.auto import tqdm
+
+        if n_trials is not None:
+            self._bar = tqdm(total=n_trials, unit="trial")
+        else:
+            self._bar = tqdm(total=timeout, unit="s", bar_format="{l_bar}{bar}| {n:.0f}/{total} s")
+
+    def update(self, study: Study, frozen: FrozenTrial) -> None:
+        if self._bar is None:
+            return
+        with self._lock:
+            if self._timeout is not None and self._bar.total == self._timeout:
+                elapsed = min(time.monotonic() - self._start, self._timeout)
+                self._bar.update(elapsed - self._bar.n)
+            else:
+                self._bar.update(1)
+            if not study._is_multi_objective():
+                try:
+                    best = study.best_trial
+                    self._bar.set_description(
+                        f"Best trial: {best.number}. Best value: {best.value:.6g}"
+                    )
+                except ValueError:
+                    pass
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

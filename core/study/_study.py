@@ -1,0 +1,415 @@
+from __future__ import annotations
+
+import threading
+from collections.abc import Container, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from parzen import logging as parzen_logging
+from parzen._json import require_json
+from parzen.distributions import BaseDistribution
+from parzen.pruners import BasePruner
+from parzen.samplers import BaseSampler
+from parzen.storages import BaseStorage, get_storage
+from parzen.study import _optimize
+from parzen.study._constraints import is_feasible
+from parzen.study._direction import StudyDirection
+from parzen.study._multi_objective import pareto_front_trials
+from parzen.study._tell import tell
+from parzen.trial import FrozenTrial, Trial, TrialState, create_trial
+from parzen.trial._trial import FIXED_PARAMS_KEY
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_logger = parzen_logging.get_logger(__name__)
+
+METRIC_NAMES_KEY = "study:metric_names"
+
+
+class Study:
+    """An optimization task: an objective's trials, the sampler that proposes them, the
+    pruner that stops them, and the storage that keeps them.
+
+    Create studies with :func:`parzen.create_study` or :func:`parzen.load_study`.
+
+    Example:
+        >>> import parzen
+        >>> def objective(trial):
+        ...     x = trial.suggest_float("x", -10, 10)
+        ...     return (x - 2) ** 2
+        >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))
+        >>> study.optimize(objective, n_trials=20)
+        >>> abs(study.best_params["x"] - 2) < 3
+        True
+    """
+
+    def __init__(
+        self,
+        study_name: str,
+        storage: str | BaseStorage,
+        sampler: BaseSampler | None = None,
+        pruner: BasePruner | None = None,
+    ) -> None:
+        self.study_name = study_name
+        self._storage = get_storage(storage)
+        self._study_id = self._storage.get_study_id_from_name(study_name)
+        self._directions = self._storage.get_study_directions(self._study_id)
+        self.sampler = sampler if sampler is not None else _default_sampler(self._directions)
+        self.pruner = pruner if pruner is not None else _default_pruner()
+        self._stop_flag = False
+        self._optimizing = False
+        self._best_lock = threading.Lock()
+        self._best_cursor = 0
+        self._best_seen: set[int] = set()
+        self._best: FrozenTrial | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_best_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._best_lock = threading.Lock()
+
+    # -- running ----------------------------------------------------------------------------
+
+    def optimize(
+        self,
+        func: _optimize.ObjectiveFuncType,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        catch: Iterable[type[Exception]] | type[Exception] = (),
+        callbacks: Iterable[_optimize.CallbackType] | None = None,
+        gc_after_trial: bool = False,
+        show_progress_bar: bool = False,
+    ) -> None:
+        """Run trials of ``func`` until ``n_trials`` ran, ``timeout`` seconds passed, or
+        :meth:`stop` was called (without ``n_trials`` or ``timeout``, until stopped).
+
+        Args:
+            func: the objective; takes a :class:`~parzen.trial.Trial`, returns a float (one
+                per direction in multi-objective studies).
+            n_trials: how many trials this call runs (across all threads).
+            timeout: seconds after which no new trial starts.
+            n_jobs: threads running trials at once; ``-1`` for one per CPU. Threads suit
+                objectives that release the GIL (numpy, training libraries); for pure-Python
+                objectives, run several processes on a shared persistent storage.
+            catch: exception classes that fail a trial without stopping the study; any other
+                exception fails the trial and is re-raised.
+            callbacks: called as ``callback(study, frozen_trial)`` after each trial.
+            gc_after_trial: run the garbage collector after each trial.
+            show_progress_bar: draw a tqdm progress bar with the best value.
+        """
+        _optimize.optimize(
+            self,
+            func,
+            n_trials=n_trials,
+            timeout=timeout,
+            n_jobs=n_jobs,
+            catch=catch,
+            callbacks=callbacks,
+            gc_after_trial=gc_after_trial,
+            show_progress_bar=show_progress_bar,
+        )
+
+    def ask(self, fixed_distributions: dict[str, BaseDistribution] | None = None) -> Trial:
+        """Start a trial (the next enqueued one, if any) for an ask-and-tell loop.
+
+        Args:
+            fixed_distributions: parameters to suggest right away, e.g. a search space
+                defined outside the objective.
+
+        Example:
+            >>> import parzen
+            >>> study = parzen.create_study()
+            >>> trial = study.ask()
+            >>> x = trial.suggest_float("x", 0, 1)
+            >>> study.tell(trial, x * 2).state.name
+            'COMPLETE'
+        """
+        trial_id = self._pop_waiting_trial_id()
+        if trial_id is None:
+            trial_id = self._storage.create_new_trial(self._study_id)
+        trial = Trial(self, trial_id)
+        self.sampler.before_trial(self, trial._cached_frozen_trial)
+        for name, distribution in (fixed_distributions or {}).items():
+            trial._suggest(name, distribution)
+        return trial
+
+    def _pop_waiting_trial_id(self) -> int | None:
+        for trial in self._storage.get_all_trials(
+            self._study_id, deepcopy=False, states=(TrialState.WAITING,)
+        ):
+            if self._storage.set_trial_state_values(trial._trial_id, TrialState.RUNNING):
+                _logger.debug(f"Trial {trial.number} popped from the queue.")
+                return trial._trial_id
+        return None
+
+    def tell(
+        self,
+        trial: Trial | int,
+        values: float | Sequence[float] | None = None,
+        state: TrialState | None = None,
+        skip_if_finished: bool = False,
+    ) -> FrozenTrial:
+        """Finish a trial started with :meth:`ask`.
+
+        Values that cannot be stored (None, NaN, text, the wrong number of them) make the
+        trial FAIL with the reason logged, rather than raising.
+
+        Args:
+            trial: the trial, or its number.
+            values: the objective value(s) of a COMPLETE trial.
+            state: COMPLETE (the default with values), PRUNED or FAIL.
+            skip_if_finished: do nothing, instead of raising, if the trial has finished.
+
+        Raises:
+            UpdateFinishedTrialError: the trial has already finished.
+            ValueError: neither values nor a state, or values with PRUNED/FAIL.
+        """
+        frozen, failure = tell(self, trial, values, state, skip_if_finished)
+        if failure is not None:
+            _logger.warning(f"Trial {frozen.number} failed because {failure}.")
+        return frozen
+
+    def enqueue_trial(
+        self,
+        params: dict[str, Any],
+        user_attrs: dict[str, Any] | None = None,
+        skip_if_exists: bool = False,
+    ) -> None:
+        """Queue a trial whose listed parameters take the given values; others are sampled.
+
+        Args:
+            params: parameter name -> value for the queued trial.
+            user_attrs: user attributes to attach to it.
+            skip_if_exists: do nothing if a trial with these parameters is already queued,
+                running or finished.
+
+        Example:
+            >>> import parzen
+            >>> study = parzen.create_study()
+            >>> study.enqueue_trial({"x": 5.0})
+            >>> study.optimize(lambda t: t.suggest_float("x", 0, 10), n_trials=1)
+            >>> study.trials[0].params
+            {'x': 5.0}
+        """
+        require_json(params, "enqueued params")
+        if skip_if_exists and self._has_trial_with_params(params):
+            _logger.info(f"A trial with params {params} already exists; not enqueued.")
+            return
+        self.add_trial(
+            create_trial(
+                state=TrialState.WAITING,
+                system_attrs={FIXED_PARAMS_KEY: dict(params)},
+                user_attrs=user_attrs,
+            )
+        )
+
+    def _has_trial_with_params(self, params: dict[str, Any]) -> bool:
+        for trial in self._storage.get_all_trials(self._study_id, deepcopy=False):
+            known = (
+                trial.system_attrs.get(FIXED_PARAMS_KEY, {})
+                if trial.state == TrialState.WAITING
+                else trial.params
+            )
+            if known == params:
+                return True
+        return False
+
+    def add_trial(self, trial: FrozenTrial) -> None:
+        """Add a finished (or WAITING) trial built with :func:`parzen.trial.create_trial`."""
+        trial._validate()
+        self._storage.create_new_trial(self._study_id, template_trial=trial)
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
+        """Add several trials; see :meth:`add_trial`."""
+        for trial in trials:
+            self.add_trial(trial)
+
+    def stop(self) -> None:
+        """Let the running :meth:`optimize` finish its current trials and return."""
+        if not self._optimizing:
+            raise RuntimeError(
+                "Study.stop() can only be called while Study.optimize runs, e.g. from the "
+                "objective or a callback."
+            )
+        self._stop_flag = True
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        """Every trial of the study, ordered by number (copies: safe to modify)."""
+        return self.get_trials(deepcopy=True)
+
+    def get_trials(
+        self, deepcopy: bool = True, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        """The study's trials, optionally only those in ``states``.
+
+        With ``deepcopy=False`` nothing is copied: faster, and the caller must not modify
+        what it gets.
+        """
+        return self._storage.get_all_trials(self._study_id, deepcopy=deepcopy, states=states)
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The best feasible COMPLETE trial of a single-objective study.
+
+        Raises:
+            RuntimeError: the study has several objectives (use :attr:`best_trials`).
+            ValueError: no feasible trial has completed yet.
+        """
+        if self._is_multi_objective():
+            raise RuntimeError(
+                "A multi-objective study has no single best trial; use Study.best_trials for "
+                "the Pareto front."
+            )
+        best = self._update_best()
+        if best is None:
+            raise ValueError(
+                "No trials are completed yet (or every completed trial is infeasible)."
+            )
+        return best._copy()
+
+    def _update_best(self) -> FrozenTrial | None:
+        """Fold the trials that finished since the last call into the cached best trial."""
+        maximize = self._directions[0] == StudyDirection.MAXIMIZE
+        with self._best_lock:
+            new, self._best_cursor = self._storage.get_finished_trials_since(
+                self._study_id, self._best_cursor
+            )
+            for trial in new:
+                if trial._trial_id in self._best_seen:
+                    continue
+                self._best_seen.add(trial._trial_id)
+                if trial.state != TrialState.COMPLETE or not is_feasible(trial):
+                    continue
+                assert trial.values is not None
+                if self._best is None:
+                    self._best = trial
+                    continue
+                value, best_value = trial.values[0], self._best.values[0]
+                if (value > best_value) if maximize else (value < best_value):
+                    self._best = trial
+            return self._best
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        """The parameters of :attr:`best_trial`."""
+        return self.best_trial.params
+
+    @property
+    def best_value(self) -> float:
+        """The objective value of :attr:`best_trial`."""
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The feasible COMPLETE trials on the Pareto front (any number of objectives)."""
+        completed = [
+            t
+            for t in self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            if is_feasible(t)
+        ]
+        return [t._copy() for t in pareto_front_trials(completed, self._directions)]
+
+    @property
+    def direction(self) -> StudyDirection:
+        """The direction of a single-objective study."""
+        if self._is_multi_objective():
+            raise RuntimeError(
+                "This study has several objectives; use Study.directions instead of .direction."
+            )
+        return self._directions[0]
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        """The direction of each objective."""
+        return list(self._directions)
+
+    def _is_multi_objective(self) -> bool:
+        return len(self._directions) > 1
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_user_attrs(self._study_id)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_system_attrs(self._study_id)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON value to the study."""
+        require_json(value, f"study user attribute {key!r}")
+        self._storage.set_study_user_attr(self._study_id, key, value)
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON value to the study for parzen's own components."""
+        require_json(value, f"study system attribute {key!r}")
+        self._storage.set_study_system_attr(self._study_id, key, value)
+
+    @property
+    def metric_names(self) -> list[str] | None:
+        """Names of the objectives set with :meth:`set_metric_names`, or None."""
+        return self._storage.get_study_system_attrs(self._study_id).get(METRIC_NAMES_KEY)
+
+    def set_metric_names(self, metric_names: list[str]) -> None:
+        """Name the objectives, e.g. ``["accuracy", "latency"]``, for tables and plots."""
+        if len(metric_names) != len(self._directions):
+            raise ValueError(
+                f"set_metric_names got {len(metric_names)} name(s) for a study with "
+                f"{len(self._directions)} objective(s); pass one name per direction."
+            )
+        if not all(isinstance(n, str) for n in metric_names):
+            raise TypeError(f"Metric names must be strings, got {metric_names!r}.")
+        self._storage.set_study_system_attr(self._study_id, METRIC_NAMES_KEY, list(metric_names))
+
+    def trials_dataframe(
+        self,
+        attrs: tuple[str, ...] = (
+            "number",
+            "value",
+            "datetime_start",
+            "datetime_complete",
+            "duration",
+            "params",
+            "user_attrs",
+            "system_attrs",
+            "state",
+        ),
+        multi_index: bool = False,
+    ) -> pd.DataFrame:
+        """The trials as a pandas DataFrame, one row per trial (needs pandas).
+
+        Nested attributes (params, user_attrs, ...) become columns such as ``params_x``, or a
+        two-level column index with ``multi_index=True``.
+        """
+        from parzen.study._dataframe import trials_dataframe
+
+        return trials_dataframe(self, attrs, multi_index)
+
+
+def _default_sampler(directions: Sequence[StudyDirection]) -> BaseSampler:
+    try:
+        from parzen.samplers import TPESampler
+    except ImportError:
+        from parzen.samplers import RandomSampler
+
+        return RandomSampler()
+    return TPESampler()
+
+
+def _default_pruner() -> BasePruner:
+    try:
+        from parzen.pruners import MedianPruner
+    except ImportError:
+        from parzen.pruners import NopPruner
+
+        return NopPruner()
+    return MedianPruner()

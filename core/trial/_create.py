@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from parzen.distributions import BaseDistribution
+from parzen.trial._frozen import FrozenTrial
+from parzen.trial._state import TrialState
+
+
+def create_trial(
+    *,
+    state: TrialState = TrialState.COMPLETE,
+    value: float | None = None,
+    values: Sequence[float] | None = None,
+    params: dict[str, Any] | None = None,
+    distributions: dict[str, BaseDistribution] | None = None,
+    user_attrs: dict[str, Any] | None = None,
+    system_attrs: dict[str, Any] | None = None,
+    intermediate_values: dict[int, float] | None = None,
+) -> FrozenTrial:
+    """Build a finished (or WAITING) trial, e.g. to add results from elsewhere to a study.
+
+    Example:
+        >>> import parzen
+        >>> from parzen.distributions import FloatDistribution
+        >>> study = parzen.create_study()
+        >>> trial = parzen.trial.create_trial(
+        ...     params={"x": 2.0},
+        ...     distributions={"x": FloatDistribution(0, 10)},
+        ...     value=4.0,
+        ... )
+        >>> study.add_trial(trial)
+        >>> study.best_value
+        4.0
+    """
+    now = datetime.datetime.now()
+    frozen = FrozenTrial(
+        number=-1,
+        trial_id=-1,
+        state=state,
+        value=value,
+        values=values,
+        datetime_start=None if state == TrialState.WAITING else now,
+        datetime_complete=now if state.is_finished() else None,
+        params=dict(params or {}),
+        distributions=dict(distributions or {}),
+        user_attrs=dict(user_attrs or {}),
+        system_attrs=dict(system_attrs or {}),
+        intermediate_values=dict(intermediate_values or {}),
+    )
+    frozen._validate()
+    return frozen

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from parzen.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from parzen.trial._base import BaseTrial
+
+
+class FixedTrial(BaseTrial):
+    """A trial whose parameters are given: run an objective once with known values.
+
+    Example:
+        >>> from parzen.trial import FixedTrial
+        >>> def objective(trial):
+        ...     return trial.suggest_float("x", -10, 10) ** 2
+        >>> objective(FixedTrial({"x": 3.0}))
+        9.0
+    """
+
+    def __init__(self, params: dict[str, Any], number: int = 0) -> None:
+        self._fixed_params = dict(params)
+        self._suggested_params: dict[str, Any] = {}
+        self._distributions: dict[str, BaseDistribution] = {}
+        self._user_attrs: dict[str, Any] = {}
+        self._system_attrs: dict[str, Any] = {}
+        self._datetime_start = datetime.datetime.now()
+        self._number = number
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        return float(self._suggest(name, FloatDistribution(low, high, log=log, step=step)))
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
+        return int(self._suggest(name, IntDistribution(low, high, log=log, step=step)))
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        return self._suggest(name, CategoricalDistribution(choices))
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        if name not in self._fixed_params:
+            raise ValueError(
+                f"FixedTrial has no value for the parameter {name!r}; it was given "
+                f"{sorted(self._fixed_params)}. Add {name!r} to the params dict."
+            )
+        value = self._fixed_params[name]
+        if not distribution._contains(distribution.to_internal_repr(value)):
+            import warnings
+
+            warnings.warn(
+                f"The fixed value {name}={value!r} lies outside {distribution!r}.",
+                stacklevel=3,
+            )
+        self._suggested_params[name] = value
+        self._distributions[name] = distribution
+        return value
+
+    def report(self, value: float, step: int) -> None:
+        pass
+
+    def should_prune(self) -> bool:
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self._user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self._system_attrs[key] = value
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self._suggested_params
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        return self._distributions
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._user_attrs
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return self._system_attrs
+
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        return self._datetime_start
+
+    @property
+    def number(self) -> int:
+        return self._number

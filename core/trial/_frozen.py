@@ -1,0 +1,279 @@
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from parzen.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    check_distribution_compatibility,
+)
+from parzen.trial._base import BaseTrial
+from parzen.trial._state import TrialState
+
+
+class FrozenTrial(BaseTrial):
+    """A snapshot of a trial: its parameters, values, state and attributes.
+
+    Storages return frozen trials; samplers, pruners and callbacks read them. A FrozenTrial
+    can also stand in for a :class:`~parzen.trial.Trial` to re-run an objective with the
+    same parameters (``suggest_*`` return the stored values).
+
+    Example:
+        >>> import parzen
+        >>> study = parzen.create_study()
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1) ** 2, n_trials=3)
+        >>> trial = study.trials[0]
+        >>> trial.number, trial.state.name, "x" in trial.params
+        (0, 'COMPLETE', True)
+    """
+
+    def __init__(
+        self,
+        number: int,
+        state: TrialState,
+        value: float | None,
+        datetime_start: datetime.datetime | None,
+        datetime_complete: datetime.datetime | None,
+        params: dict[str, Any],
+        distributions: dict[str, BaseDistribution],
+        user_attrs: dict[str, Any],
+        system_attrs: dict[str, Any],
+        intermediate_values: dict[int, float],
+        trial_id: int,
+        *,
+        values: Sequence[float] | None = None,
+    ) -> None:
+        if value is not None and values is not None:
+            raise ValueError("Pass either value or values to FrozenTrial, not both.")
+        self._number = number
+        self.state = state
+        self._values: list[float] | None
+        if values is not None:
+            self._values = list(values)
+        elif value is not None:
+            self._values = [value]
+        else:
+            self._values = None
+        self.datetime_start = datetime_start
+        self.datetime_complete = datetime_complete
+        self._params = params
+        self._distributions = distributions
+        self._user_attrs = user_attrs
+        self._system_attrs = system_attrs
+        self.intermediate_values = intermediate_values
+        self._trial_id = trial_id
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __lt__(self, other: FrozenTrial) -> bool:
+        return self.number < other.number
+
+    def __le__(self, other: FrozenTrial) -> bool:
+        return self.number <= other.number
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"FrozenTrial(number={self.number}, state={self.state!r}, values={self.values}, "
+            f"datetime_start={self.datetime_start!r}, "
+            f"datetime_complete={self.datetime_complete!r}, params={self.params}, "
+            f"user_attrs={self.user_attrs}, system_attrs={self.system_attrs}, "
+            f"intermediate_values={self.intermediate_values}, "
+            f"distributions={self.distributions}, trial_id={self._trial_id})"
+        )
+
+    def _copy(self) -> FrozenTrial:
+        """A copy whose containers are fresh; values themselves are immutable JSON data."""
+        return FrozenTrial(
+            number=self._number,
+            state=self.state,
+            value=None,
+            values=None if self._values is None else list(self._values),
+            datetime_start=self.datetime_start,
+            datetime_complete=self.datetime_complete,
+            params=dict(self._params),
+            distributions=dict(self._distributions),
+            user_attrs=_copy_json(self._user_attrs),
+            system_attrs=_copy_json(self._system_attrs),
+            intermediate_values=dict(self.intermediate_values),
+            trial_id=self._trial_id,
+        )
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenTrial:
+        return self._copy()
+
+    def _validate(self) -> None:
+        """Check the invariants that :func:`create_trial` and ``add_trial`` rely on."""
+        if self.state == TrialState.COMPLETE and self._values is None:
+            raise ValueError(
+                "A COMPLETE trial needs values; pass value= or values= to create_trial."
+            )
+        if self.state not in (TrialState.COMPLETE, TrialState.PRUNED) and self._values is not None:
+            raise ValueError(
+                f"Only COMPLETE and PRUNED trials carry values; got state={self.state.name} with "
+                f"values={self._values}."
+            )
+        if self._values is not None:
+            for v in self._values:
+                if not isinstance(v, (int, float)) or math.isnan(v):
+                    raise ValueError(f"Trial values must be numbers other than NaN, got {v!r}.")
+        if self.state.is_finished() and self.datetime_complete is None:
+            raise ValueError("A finished trial needs datetime_complete.")
+        if self.state == TrialState.WAITING and self.datetime_start is not None:
+            raise ValueError("A WAITING trial has no datetime_start.")
+        if set(self._params) != set(self._distributions):
+            raise ValueError(
+                f"params and distributions must have the same names, got "
+                f"{sorted(self._params)} and {sorted(self._distributions)}."
+            )
+        for name, value in self._params.items():
+            dist = self._distributions[name]
+            if not dist._contains(dist.to_internal_repr(value)):
+                raise ValueError(f"Parameter {name}={value!r} lies outside {dist!r}.")
+
+    # -- the BaseTrial interface: replay the stored parameters ---------------------------
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        return float(self._suggest(name, FloatDistribution(low, high, log=log, step=step)))
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
+        return int(self._suggest(name, IntDistribution(low, high, log=log, step=step)))
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        return self._suggest(name, CategoricalDistribution(choices))
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        if name not in self._params:
+            raise ValueError(
+                f"The parameter {name!r} is not in this trial; it has {sorted(self._params)}."
+            )
+        value = self._params[name]
+        if not distribution._contains(distribution.to_internal_repr(value)):
+            raise ValueError(f"The stored value {name}={value!r} lies outside {distribution!r}.")
+        if name in self._distributions:
+            check_distribution_compatibility(self._distributions[name], distribution)
+        return value
+
+    def report(self, value: float, step: int) -> None:
+        # Replaying a trial does not record anything, as with Optuna.
+        pass
+
+    def should_prune(self) -> bool:
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self._user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self._system_attrs[key] = value
+
+    # -- properties -----------------------------------------------------------------------
+
+    @property
+    def number(self) -> int:
+        return self._number
+
+    @number.setter
+    def number(self, value: int) -> None:
+        self._number = value
+
+    @property
+    def value(self) -> float | None:
+        """The objective value of a single-objective trial (None if it has none)."""
+        if self._values is None:
+            return None
+        if len(self._values) > 1:
+            raise RuntimeError(
+                "This trial has several values; use FrozenTrial.values instead of .value."
+            )
+        return self._values[0]
+
+    @value.setter
+    def value(self, v: float | None) -> None:
+        self._values = None if v is None else [v]
+
+    @property
+    def values(self) -> list[float] | None:
+        return self._values
+
+    @values.setter
+    def values(self, v: Sequence[float] | None) -> None:
+        self._values = None if v is None else list(v)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self._params
+
+    @params.setter
+    def params(self, params: dict[str, Any]) -> None:
+        self._params = params
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        return self._distributions
+
+    @distributions.setter
+    def distributions(self, value: dict[str, BaseDistribution]) -> None:
+        self._distributions = value
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._user_attrs
+
+    @user_attrs.setter
+    def user_attrs(self, value: dict[str, Any]) -> None:
+        self._user_attrs = value
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return self._system_attrs
+
+    @system_attrs.setter
+    def system_attrs(self, value: dict[str, Any]) -> None:
+        self._system_attrs = value
+
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        return self._datetime_start
+
+    @datetime_start.setter
+    def datetime_start(self, value: datetime.datetime | None) -> None:
+        self._datetime_start = value
+
+    @property
+    def last_step(self) -> int | None:
+        """The largest step reported with :meth:`Trial.report`, or None."""
+        return max(self.intermediate_values) if self.intermediate_values else None
+
+    @property
+    def duration(self) -> datetime.timedelta | None:
+        """How long the trial ran, or None if it has not finished."""
+        if self.datetime_start is None or self.datetime_complete is None:
+            return None
+        return self.datetime_complete - self.datetime_start
+
+
+def _copy_json(attrs: dict[str, Any]) -> dict[str, Any]:
+    # Attribute values are JSON data; only the mutable containers need copying.
+    return {k: _copy_json_value(v) for k, v in attrs.items()}
+
+
+def _copy_json_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy_json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json_value(v) for v in value]
+    return value

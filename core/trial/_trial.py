@@ -1,0 +1,275 @@
+from __future__ import annotations
+
+import datetime
+import math
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from parzen import logging as parzen_logging
+from parzen._json import require_json
+from parzen.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    check_distribution_compatibility,
+)
+from parzen.trial._base import BaseTrial
+
+if TYPE_CHECKING:
+    from parzen.study import Study
+
+_logger = parzen_logging.get_logger(__name__)
+
+FIXED_PARAMS_KEY = "fixed_params"
+CONSTRAINTS_KEY = "constraints"
+
+
+class Trial(BaseTrial):
+    """A running trial: the objective asks it for parameters and reports progress to it.
+
+    Trials are made by :meth:`Study.optimize` or :meth:`Study.ask`; do not build one yourself.
+
+    Example:
+        >>> import parzen
+        >>> def objective(trial):
+        ...     kind = trial.suggest_categorical("kind", ["linear", "quadratic"])
+        ...     x = trial.suggest_float("x", -10, 10)
+        ...     return abs(x) if kind == "linear" else x**2
+        >>> study = parzen.create_study()
+        >>> study.optimize(objective, n_trials=5)
+        >>> len(study.trials)
+        5
+    """
+
+    def __init__(self, study: Study, trial_id: int) -> None:
+        self.study = study
+        self._trial_id = trial_id
+        self.storage = study._storage
+        # This process is the only writer of a running trial, so a local copy stays true
+        # and spares a storage read per suggestion.
+        self._cached_frozen_trial = self.storage.get_trial(trial_id)
+        self._relative_search_space: dict[str, BaseDistribution] | None = None
+        self._relative_params: dict[str, Any] | None = None
+
+    # -- suggestions ------------------------------------------------------------------------
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        """Suggest a float in ``[low, high]``, on a log scale or a ``step`` grid if asked.
+
+        Raises:
+            ValueError: the bounds are not finite, ``low > high``, ``log`` with ``low <= 0``,
+                ``step <= 0``, or ``step`` together with ``log``.
+        """
+        distribution = FloatDistribution(low, high, log=log, step=step)
+        return float(self._suggest(name, distribution))
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
+        """Suggest an int in ``[low, high]``, on a log scale or a ``step`` grid if asked."""
+        distribution = IntDistribution(low, high, log=log, step=step)
+        return int(self._suggest(name, distribution))
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        """Suggest one of ``choices`` (None, bool, int, float or str values)."""
+        return self._suggest(name, CategoricalDistribution(choices))
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        frozen = self._cached_frozen_trial
+        if name in frozen.distributions:
+            check_distribution_compatibility(frozen.distributions[name], distribution)
+            return frozen.params[name]
+
+        fixed_params = frozen.system_attrs.get(FIXED_PARAMS_KEY) or {}
+        if name in fixed_params:
+            value = fixed_params[name]
+            if not distribution._contains(distribution.to_internal_repr(value)):
+                warnings.warn(
+                    f"The enqueued value {name}={value!r} lies outside {distribution!r}; "
+                    "it is used as given.",
+                    stacklevel=3,
+                )
+        elif distribution.single():
+            value = _only_value(distribution)
+        elif self._is_relative_param(name, distribution):
+            value = self.relative_params[name]
+        else:
+            value = self.study.sampler.sample_independent(self.study, frozen, name, distribution)
+
+        internal = distribution.to_internal_repr(value)
+        external = distribution.to_external_repr(internal)
+        self.storage.set_trial_param(self._trial_id, name, internal, distribution)
+        frozen.distributions[name] = distribution
+        frozen.params[name] = external
+        return external
+
+    def _is_relative_param(self, name: str, distribution: BaseDistribution) -> bool:
+        if name not in self.relative_params:
+            return False
+        relative = self.relative_search_space[name]
+        check_distribution_compatibility(relative, distribution)
+        value = self.relative_params[name]
+        return distribution._contains(distribution.to_internal_repr(value))
+
+    @property
+    def relative_search_space(self) -> dict[str, BaseDistribution]:
+        if self._relative_search_space is None:
+            self._relative_search_space = self.study.sampler.infer_relative_search_space(
+                self.study, self._cached_frozen_trial
+            )
+        return self._relative_search_space
+
+    @property
+    def relative_params(self) -> dict[str, Any]:
+        """Parameters the sampler chose jointly for this trial (computed on first use)."""
+        if self._relative_params is None:
+            space = self.relative_search_space
+            self._relative_params = (
+                self.study.sampler.sample_relative(self.study, self._cached_frozen_trial, space)
+                if space
+                else {}
+            )
+        return self._relative_params
+
+    # -- reporting and pruning --------------------------------------------------------------
+
+    def report(self, value: float, step: int) -> None:
+        """Record an intermediate ``value`` at ``step`` (an int >= 0) for pruners to judge.
+
+        A step reported twice keeps its first value and warns.
+
+        Raises:
+            NotImplementedError: the study has several objectives.
+            TypeError: ``value`` is not a number or ``step`` not an int.
+            ValueError: ``step`` is negative.
+        """
+        if self.study._is_multi_objective():
+            raise NotImplementedError(
+                "Trial.report is not supported in multi-objective studies: pruners compare a "
+                "single learning curve. Report one objective through a single-objective study, "
+                "or drop report()/should_prune()."
+            )
+        try:
+            value = float(value)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"Trial.report expects a number as value, got {value!r} ({type(value).__name__})."
+            ) from e
+        if isinstance(step, bool) or not hasattr(step, "__index__"):
+            raise TypeError(
+                f"Trial.report expects an int as step, got {step!r} ({type(step).__name__})."
+            )
+        step = int(step)
+        if step < 0:
+            raise ValueError(
+                f"Trial.report expects step >= 0, got step={step}. Count steps from 0."
+            )
+        frozen = self._cached_frozen_trial
+        if step in frozen.intermediate_values:
+            warnings.warn(
+                f"Step {step} of trial {self.number} was already reported; the value {value} "
+                "is ignored.",
+                stacklevel=2,
+            )
+            return
+        self.storage.set_trial_intermediate_value(self._trial_id, step, value)
+        frozen.intermediate_values[step] = value
+
+    def should_prune(self) -> bool:
+        """Ask the study's pruner whether to stop this trial now.
+
+        Raises:
+            NotImplementedError: the study has several objectives.
+        """
+        if self.study._is_multi_objective():
+            raise NotImplementedError(
+                "Trial.should_prune is not supported in multi-objective studies."
+            )
+        return bool(self.study.pruner.prune(self.study, self._cached_frozen_trial._copy()))
+
+    # -- attributes -------------------------------------------------------------------------
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON value (number, string, bool, None, list, dict) to the trial."""
+        require_json(value, f"user attribute {key!r}")
+        self.storage.set_trial_user_attr(self._trial_id, key, value)
+        self._cached_frozen_trial.user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON value for parzen's own components (samplers, pruners)."""
+        require_json(value, f"system attribute {key!r}")
+        self.storage.set_trial_system_attr(self._trial_id, key, value)
+        self._cached_frozen_trial.system_attrs[key] = value
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Record a constraint value; the trial is feasible when every constraint is <= 0.
+
+        Samplers that support constraints steer away from infeasible regions, and
+        ``best_trial``/``best_trials`` only return feasible trials.
+
+        Example:
+            >>> import parzen
+            >>> def objective(trial):
+            ...     x = trial.suggest_float("x", 0, 10)
+            ...     trial.set_constraint("x_at_least_3", 3 - x)
+            ...     return x
+            >>> study = parzen.create_study()
+            >>> study.optimize(objective, n_trials=20)
+            >>> study.best_value >= 3
+            True
+        """
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"Constraint {key!r} must be a number, got {value!r} ({type(value).__name__})."
+            ) from e
+        if math.isnan(number):
+            raise ValueError(
+                f"Constraint {key!r} is NaN; a constraint must be a number (<= 0 is feasible)."
+            )
+        constraints = dict(self._cached_frozen_trial.system_attrs.get(CONSTRAINTS_KEY) or {})
+        constraints[str(key)] = number
+        self.set_system_attr(CONSTRAINTS_KEY, constraints)
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """The constraint values recorded with :meth:`set_constraint`."""
+        return dict(self._cached_frozen_trial.system_attrs.get(CONSTRAINTS_KEY) or {})
+
+    # -- read-only views --------------------------------------------------------------------
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._cached_frozen_trial.params)
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        return dict(self._cached_frozen_trial.distributions)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self._cached_frozen_trial.user_attrs)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return dict(self._cached_frozen_trial.system_attrs)
+
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        return self._cached_frozen_trial.datetime_start
+
+    @property
+    def number(self) -> int:
+        return self._cached_frozen_trial.number
+
+
+def _only_value(distribution: BaseDistribution) -> Any:
+    if isinstance(distribution, CategoricalDistribution):
+        return distribution.choices[0]
+    assert isinstance(distribution, (FloatDistribution, IntDistribution))
+    return distribution.to_external_repr(distribution.low)

@@ -1,0 +1,1 @@
+"""Adapters for training frameworks and tools; each behind its own extra."""
