@@ -189,7 +189,11 @@ class Trial(BaseTrial):
             raise NotImplementedError(
                 "Trial.should_prune is not supported in multi-objective studies."
             )
-        return bool(self.study.pruner.prune(self.study, self._cached_frozen_trial._copy()))
+        frozen = self._cached_frozen_trial._copy()
+        # Pruners may keep state in system attributes they write to the storage themselves
+        # (successive halving's rungs), which this trial's local copy has not seen.
+        frozen.system_attrs = self.storage.get_trial_system_attrs(self._trial_id)
+        return bool(self.study.pruner.prune(self.study, frozen))
 
     # -- attributes -------------------------------------------------------------------------
 

@@ -1,0 +1,275 @@
+"""A conformance suite that every pruner should pass.
+
+Subclass :class:`PrunerConformance` in a test module, override :meth:`make_pruner`, and
+pytest collects the checks (the class name must start with ``Test``)::
+
+    from parzen.pruners import MedianPruner
+    from parzen.testing.pruners import PrunerConformance
+
+    class TestMyPruner(PrunerConformance):
+        def make_pruner(self):
+            return MedianPruner(n_startup_trials=2)
+
+The checks cover the contract of :meth:`parzen.pruners.BasePruner.prune` that does not
+depend on the pruning rule: no pruning without intermediate values, a plain ``bool`` answer,
+robustness to empty histories, NaN, infinity, steps out of order and trials in every state,
+determinism for a given history, both directions, thread safety under ``n_jobs=2``,
+pickling, and a clear refusal of multi-objective studies. Each pruner's own rule is tested
+in its own test module.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import warnings
+from typing import TYPE_CHECKING
+
+import pytest
+
+import parzen
+from parzen.exceptions import TrialPruned
+from parzen.trial import TrialState, create_trial
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from parzen.pruners import BasePruner
+    from parzen.study import Study
+    from parzen.trial import FrozenTrial, Trial
+
+_N_STEPS = 12
+
+
+def run_curves(
+    study: Study,
+    curves: Sequence[Mapping[int, float]],
+    *,
+    final_values: Sequence[float] | None = None,
+) -> list[tuple[str, int | None]]:
+    """Run one trial per learning curve through ``study.optimize`` and report the outcomes.
+
+    Trial ``i`` of this call reports ``curves[i]`` step by step, in the mapping's order, and
+    raises :class:`~parzen.TrialPruned` as soon as ``should_prune()`` says so. A trial that is
+    not pruned returns ``final_values[i]`` (by default its last reported value).
+
+    Returns:
+        For each curve, the trial's final state name and the last step it reported, e.g.
+        ``[("COMPLETE", 9), ("PRUNED", 3)]``: exactly what a pruning test wants to assert.
+
+    Example:
+        >>> import parzen
+        >>> from parzen.testing.pruners import run_curves
+        >>> study = parzen.create_study(pruner=parzen.pruners.ThresholdPruner(upper=1.0))
+        >>> run_curves(study, [{0: 0.5, 1: 0.7, 2: 0.9}, {0: 0.5, 1: 2.0, 2: 0.1}])
+        [('COMPLETE', 2), ('PRUNED', 1)]
+    """
+    first_number = len(study.get_trials(deepcopy=False))
+
+    def objective(trial: Trial) -> float:
+        index = trial.number - first_number
+        curve = curves[index]
+        for step, value in curve.items():
+            trial.report(value, step)
+            if trial.should_prune():
+                raise TrialPruned()
+        if final_values is not None:
+            return final_values[index]
+        return list(curve.values())[-1] if curve else 0.0
+
+    study.optimize(objective, n_trials=len(curves))
+    trials = study.get_trials(deepcopy=False)[first_number:]
+    return [(t.state.name, t.last_step) for t in trials]
+
+
+def _curve(
+    trial_index: int, n_steps: int = _N_STEPS, *, maximize: bool = False
+) -> dict[int, float]:
+    """A decreasing learning curve whose level depends on ``trial_index`` (varied, fixed)."""
+    level = ((trial_index * 7) % 11) / 10.0
+    values = {
+        step: level + 1.0 / (step + 1) + 0.01 * ((step * 3 + trial_index) % 5)
+        for step in range(n_steps)
+    }
+    if maximize:
+        return {step: -v for step, v in values.items()}
+    return values
+
+
+class PrunerConformance:
+    """Checks every pruner must pass; override :meth:`make_pruner` in a ``Test*`` subclass.
+
+    pytest runs every ``test_*`` method of the subclass; they can also be called directly.
+
+    Example:
+        >>> from parzen.pruners import MedianPruner
+        >>> from parzen.testing.pruners import PrunerConformance
+        >>> class TestMedianPruner(PrunerConformance):
+        ...     def make_pruner(self):
+        ...         return MedianPruner(n_startup_trials=2)
+        >>> TestMedianPruner().test_never_prunes_without_intermediate_values("minimize")
+    """
+
+    #: Whether the pruner refuses multi-objective studies with ``NotImplementedError``
+    #: (parzen's pruners do). Set to False for a pruner that answers False there instead.
+    refuses_multi_objective: bool = True
+
+    def make_pruner(self) -> BasePruner:
+        """Return a fresh pruner to check. Override this."""
+        raise NotImplementedError(
+            "Subclasses of PrunerConformance must override make_pruner() to return the "
+            "pruner under test, e.g. `return MedianPruner(n_startup_trials=2)`."
+        )
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _study(
+        self, direction: str = "minimize", *, study_name: str | None = None, history: int = 0
+    ) -> Study:
+        study = parzen.create_study(
+            direction=direction, pruner=self.make_pruner(), study_name=study_name
+        )
+        maximize = direction == "maximize"
+        for index in range(history):
+            curve = _curve(index, maximize=maximize)
+            study.add_trial(create_trial(value=curve[_N_STEPS - 1], intermediate_values=curve))
+        return study
+
+    @staticmethod
+    def _running(study: Study, values: dict[int, float]) -> tuple[Trial, FrozenTrial]:
+        trial = study.ask()
+        for step, value in values.items():
+            trial.report(value, step)
+        return trial, study._storage.get_trial(trial._trial_id)
+
+    def _decisions(self, study: Study, curves: list[dict[int, float]]) -> list[bool]:
+        decisions = []
+        for values in curves:
+            _, frozen = self._running(study, values)
+            decisions.append(study.pruner.prune(study, frozen))
+        return decisions
+
+    # -- checks -----------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("direction", ["minimize", "maximize"])
+    def test_never_prunes_without_intermediate_values(self, direction: str) -> None:
+        study = self._study(direction, history=6)
+        trial, frozen = self._running(study, {})
+        assert study.pruner.prune(study, frozen) is False
+        assert trial.should_prune() is False
+
+    @pytest.mark.parametrize("direction", ["minimize", "maximize"])
+    def test_answers_a_plain_bool(self, direction: str) -> None:
+        study = self._study(direction, history=6)
+        maximize = direction == "maximize"
+        curves = [_curve(index, maximize=maximize) for index in range(10)]
+        # Also very bad and very good curves, so that both answers are likely exercised.
+        sign = -1.0 if maximize else 1.0
+        curves += [{s: sign * 1e6 for s in range(_N_STEPS)}, {s: -sign * 1e6 for s in range(3)}]
+        for answer in self._decisions(study, curves):
+            assert type(answer) is bool
+
+    @pytest.mark.parametrize("direction", ["minimize", "maximize"])
+    def test_works_without_completed_trials(self, direction: str) -> None:
+        study = self._study(direction)
+        for n_steps in (1, 2, _N_STEPS):
+            _, frozen = self._running(study, _curve(0, n_steps, maximize=direction == "maximize"))
+            assert type(study.pruner.prune(study, frozen)) is bool
+
+    def test_ignores_trials_in_other_states(self) -> None:
+        study = self._study(history=3)
+        study.add_trial(
+            create_trial(state=TrialState.PRUNED, intermediate_values={0: 0.0, 1: -5.0})
+        )
+        study.add_trial(create_trial(state=TrialState.FAIL, intermediate_values={0: 1.0}))
+        study.add_trial(create_trial(state=TrialState.FAIL))
+        study.enqueue_trial({})  # a WAITING trial
+        self._running(study, {0: 0.5, 1: 0.5})  # a RUNNING trial left running
+        for answer in self._decisions(study, [_curve(i) for i in range(5)]):
+            assert type(answer) is bool
+
+    def test_same_history_same_decisions(self) -> None:
+        curves = [_curve(index) for index in range(12)]
+        curves += [{s: 10.0 for s in range(_N_STEPS)}, {s: -10.0 for s in range(_N_STEPS)}]
+        runs = []
+        for _ in range(2):
+            # Same name in separate storages: name-dependent pruners (Hyperband) match too.
+            study = self._study(study_name="conformance-determinism", history=8)
+            runs.append(self._decisions(study, curves))
+        assert runs[0] == runs[1]
+
+    def test_unusual_values_do_not_raise(self) -> None:
+        study = self._study(history=6)
+        nan, inf = math.nan, math.inf
+        curves = [
+            {0: nan},
+            {0: nan, 1: nan, 2: nan},
+            {0: 1.0, 1: nan, 2: 0.5},
+            {0: inf, 1: inf},
+            {0: -inf, 1: 1.0},
+            {0: 1e308, 1: -1e308},
+            {0: 0.0, 5: 0.0, 1000: 0.0},  # sparse steps, far beyond the history
+        ]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. WilcoxonPruner warns on NaN, by design
+            for answer in self._decisions(study, curves):
+                assert type(answer) is bool
+
+    def test_steps_reported_out_of_order(self) -> None:
+        forward = _curve(3)
+        backward = dict(reversed(list(forward.items())))
+        # The decision depends on the reported values, not on the order they came in.
+        name = "conformance-order"
+        assert self._decisions(self._study(study_name=name, history=6), [forward]) == (
+            self._decisions(self._study(study_name=name, history=6), [backward])
+        )
+
+    def test_does_not_modify_the_trial(self) -> None:
+        study = self._study(history=6)
+        _, frozen = self._running(study, _curve(5))
+        before = (dict(frozen.intermediate_values), frozen.state, frozen.number)
+        study.pruner.prune(study, frozen)
+        assert (dict(frozen.intermediate_values), frozen.state, frozen.number) == before
+
+    def test_optimize_with_two_threads(self) -> None:
+        study = self._study(history=4)
+
+        def objective(trial: Trial) -> float:
+            curve = _curve(trial.number)
+            for step, value in curve.items():
+                trial.report(value, step)
+                if trial.should_prune():
+                    raise TrialPruned()
+            return curve[_N_STEPS - 1]
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            study.optimize(objective, n_trials=16, n_jobs=2)
+        trials = study.get_trials(deepcopy=False)
+        assert len(trials) == 20
+        for trial in trials:
+            assert trial.state in (TrialState.COMPLETE, TrialState.PRUNED), trial
+            if trial.state == TrialState.PRUNED:
+                assert trial.intermediate_values, "pruned before any value was reported"
+
+    def test_survives_pickling(self) -> None:
+        study = self._study(study_name="conformance-pickle", history=6)
+        study.pruner = pickle.loads(pickle.dumps(study.pruner))
+        curves = [_curve(i) for i in range(4)]
+        reference = self._study(study_name="conformance-pickle", history=6)
+        assert self._decisions(study, curves) == self._decisions(reference, curves)
+
+    def test_multi_objective_study(self) -> None:
+        pruner = self.make_pruner()
+        study = parzen.create_study(directions=["minimize", "maximize"], pruner=pruner)
+        study.add_trial(create_trial(values=[1.0, 1.0], intermediate_values={0: 1.0, 1: 1.0}))
+        trial = study.ask()
+        # Trial.report refuses multi-objective studies, so write the values directly.
+        for step in range(2):
+            study._storage.set_trial_intermediate_value(trial._trial_id, step, 5.0)
+        frozen = study._storage.get_trial(trial._trial_id)
+        if self.refuses_multi_objective:
+            with pytest.raises(NotImplementedError, match="objective"):
+                pruner.prune(study, frozen)
+        else:
+            assert pruner.prune(study, frozen) is False
