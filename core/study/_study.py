@@ -406,10 +406,6 @@ def _default_sampler(directions: Sequence[StudyDirection]) -> BaseSampler:
 
 
 def _default_pruner() -> BasePruner:
-    try:
-        from parzen.pruners import MedianPruner
-    except ImportError:
-        from parzen.pruners import NopPruner
+    from parzen.pruners import MedianPruner
 
-        return NopPruner()
     return MedianPruner()
