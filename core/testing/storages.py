@@ -146,9 +146,19 @@ class StorageConformance:
         assert isinstance(trial.params["n"], int)
         assert storage.get_trial_param(trial_id, "opt") == 1.0
 
-    def test_incompatible_distribution_for_a_known_name_raises(
-        self, storage: BaseStorage
-    ) -> None:
+    def test_params_keep_the_order_they_were_suggested_in(self, storage: BaseStorage) -> None:
+        study_id = storage.create_new_study(MIN, "conformance-param-order")
+        trial_id = storage.create_new_trial(study_id)
+        names = ["zeta", "alpha", "mid", "beta"]
+        for name in names:
+            storage.set_trial_param(trial_id, name, 0.5, FloatDistribution(0, 1))
+        assert list(storage.get_trial(trial_id).params) == names
+        assert list(storage.get_trial(trial_id).distributions) == names
+        storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [0.0])
+        finished = storage.get_all_trials(study_id, deepcopy=False)[0]
+        assert list(finished.params) == names
+
+    def test_incompatible_distribution_for_a_known_name_raises(self, storage: BaseStorage) -> None:
         study_id = storage.create_new_study(MIN, "conformance-compat")
         first = storage.create_new_trial(study_id)
         storage.set_trial_param(first, "x", 0.5, FloatDistribution(0, 1))
@@ -239,9 +249,7 @@ class StorageConformance:
         assert storage.get_trial(trial_id).user_attrs == {"k": [1]}
         assert storage.get_trial(trial_id).params == {}
 
-    def test_finished_trials_since_is_incremental_and_complete(
-        self, storage: BaseStorage
-    ) -> None:
+    def test_finished_trials_since_is_incremental_and_complete(self, storage: BaseStorage) -> None:
         study_id = storage.create_new_study(MIN, "conformance-since")
         ids = [storage.create_new_trial(study_id) for _ in range(4)]
         seen: dict[int, FrozenTrial] = {}
