@@ -282,6 +282,11 @@ class CategoricalDistribution(BaseDistribution):
 
 
 def _choice_key(choice: Any) -> tuple[str, Any]:
+    # Consistent with _same_choice: 1 and 1.0 are one choice, True and 1 are two.
+    if isinstance(choice, bool):
+        return ("bool", choice)
+    if isinstance(choice, (int, float)):
+        return ("number", choice)
     return (type(choice).__name__, choice)
 
 

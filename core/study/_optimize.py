@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
@@ -11,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from parzen import logging as parzen_logging
-from parzen.exceptions import TrialPruned
+from parzen.exceptions import TrialPruned, UpdateFinishedTrialError
 from parzen.storages._heartbeat import fail_stale_trials, heartbeat
 from parzen.study._tell import FAIL_REASON_KEY, tell
 from parzen.trial import FrozenTrial, Trial, TrialState
@@ -127,9 +128,10 @@ def run_trial(
             error = e
     if state == TrialState.FAIL:
         assert error is not None
-        study._storage.set_trial_system_attr(
-            trial._trial_id, FAIL_REASON_KEY, f"{type(error).__name__}: {error}"
-        )
+        with contextlib.suppress(UpdateFinishedTrialError):  # heartbeats failed it already
+            study._storage.set_trial_system_attr(
+                trial._trial_id, FAIL_REASON_KEY, f"{type(error).__name__}: {error}"
+            )
         frozen, _ = tell(study, trial, None, TrialState.FAIL, skip_if_finished=True)
         _logger.warning(
             f"Trial {frozen.number} failed with parameters: {frozen.params} because of the "

@@ -71,7 +71,12 @@ def tell(
     """
     storage = study._storage
     trial_id, trial_number = _resolve_trial(study, trial)
-    frozen = storage.get_trial(trial_id)
+    # A Trial's own copy is current (this process is its only writer) and saves a read.
+    frozen = (
+        trial._cached_frozen_trial._copy()
+        if isinstance(trial, Trial)
+        else storage.get_trial(trial_id)
+    )
 
     if frozen.state.is_finished():
         if skip_if_finished:
@@ -111,13 +116,19 @@ def tell(
         if not math.isnan(last):
             final_values = [last]
 
-    if failure is not None:
-        reason = f"The objective failed: {failure}."
-        storage.set_trial_system_attr(trial_id, FAIL_REASON_KEY, reason)
     try:
-        study.sampler.after_trial(study, frozen, state, final_values)
-    finally:
-        storage.set_trial_state_values(trial_id, state, final_values)
+        if failure is not None:
+            reason = f"The objective failed: {failure}."
+            storage.set_trial_system_attr(trial_id, FAIL_REASON_KEY, reason)
+        try:
+            study.sampler.after_trial(study, frozen, state, final_values)
+        finally:
+            storage.set_trial_state_values(trial_id, state, final_values)
+    except UpdateFinishedTrialError:
+        # Another worker finished it meanwhile, e.g. heartbeats failed it as stale.
+        if not skip_if_finished:
+            raise
+        return storage.get_trial(trial_id), None
     return storage.get_trial(trial_id), failure
 
 
