@@ -58,9 +58,15 @@ def optimize(
     callbacks: Iterable[CallbackType] | None,
     gc_after_trial: bool,
     show_progress_bar: bool,
+    executor: str = "thread",
 ) -> None:
     catch_tuple = _as_exception_tuple(catch)
     n_workers = _resolve_n_jobs(n_jobs)
+    if executor not in ("thread", "process"):
+        raise ValueError(
+            f"executor must be 'thread' or 'process', got {executor!r}. Use 'process' for "
+            "CPU-bound pure-Python objectives, 'thread' for the rest."
+        )
     if n_trials is not None and (isinstance(n_trials, bool) or n_trials < 0):
         raise ValueError(f"n_trials must be None or an int >= 0, got {n_trials!r}.")
     if timeout is not None and timeout < 0:
@@ -76,6 +82,12 @@ def optimize(
     budget = _Budget(study, n_trials, timeout)
     progress = _ProgressBar(show_progress_bar, n_trials, timeout)
     first_error: list[BaseException] = []
+    processes = None
+    if executor == "process":
+        from parzen.study._process import WorkerPool
+
+        processes = WorkerPool(n_workers, func)
+        func = processes.objective
 
     def worker() -> None:
         while not first_error and budget.take():
@@ -103,6 +115,8 @@ def optimize(
     finally:
         study._optimizing = False
         progress.close()
+        if processes is not None:
+            processes.close()
         study._storage.remove_session()
     if first_error:
         raise first_error[0]

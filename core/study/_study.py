@@ -84,6 +84,8 @@ class Study:
         callbacks: Iterable[_optimize.CallbackType] | None = None,
         gc_after_trial: bool = False,
         show_progress_bar: bool = False,
+        *,
+        executor: str = "thread",
     ) -> None:
         """Run trials of ``func`` until ``n_trials`` ran, ``timeout`` seconds passed, or
         :meth:`stop` was called (without ``n_trials`` or ``timeout``, until stopped).
@@ -93,14 +95,30 @@ class Study:
                 per direction in multi-objective studies).
             n_trials: how many trials this call runs (across all threads).
             timeout: seconds after which no new trial starts.
-            n_jobs: threads running trials at once; ``-1`` for one per CPU. Threads suit
-                objectives that release the GIL (numpy, training libraries); for pure-Python
-                objectives, run several processes on a shared persistent storage.
+            n_jobs: trials running at once; ``-1`` for one per CPU.
             catch: exception classes that fail a trial without stopping the study; any other
                 exception fails the trial and is re-raised.
             callbacks: called as ``callback(study, frozen_trial)`` after each trial.
             gc_after_trial: run the garbage collector after each trial.
             show_progress_bar: draw a tqdm progress bar with the best value.
+            executor: ``"thread"`` (default) runs the ``n_jobs`` objectives in threads:
+                right for objectives that spend their time outside Python's GIL (numpy,
+                training libraries, I/O). ``"process"`` runs each objective call in one of
+                ``n_jobs`` worker processes, which CPU-bound pure-Python objectives need to
+                use several cores; the study, sampler and storage stay in this process, so
+                results are the same in content. With ``"process"``, the objective sees a
+                trial that forwards ``suggest_*``, ``report``, ``should_prune`` and
+                attribute calls to this process, and ``trial.study`` is not available.
+
+        Example:
+            >>> import parzen
+            >>> def objective(trial):
+            ...     x = trial.suggest_float("x", -10, 10)
+            ...     return sum((x - i) ** 2 for i in range(1000))
+            >>> study = parzen.create_study()
+            >>> study.optimize(objective, n_trials=8, n_jobs=2, executor="process")
+            >>> len(study.trials)
+            8
         """
         _optimize.optimize(
             self,
@@ -112,6 +130,7 @@ class Study:
             callbacks=callbacks,
             gc_after_trial=gc_after_trial,
             show_progress_bar=show_progress_bar,
+            executor=executor,
         )
 
     def ask(self, fixed_distributions: dict[str, BaseDistribution] | None = None) -> Trial:
