@@ -25,6 +25,11 @@ class _StudyRecord:
     trial_ids: list[int] = field(default_factory=list)  # index = trial number
     param_distributions: dict[str, BaseDistribution] = field(default_factory=dict)
     finished_trial_ids: list[int] = field(default_factory=list)  # in the order they finished
+    # Unfinished trials by state, so that samplers' and ask()'s queries for RUNNING or
+    # WAITING trials cost what they return, not a scan of the whole study.
+    unfinished_ids: dict[TrialState, set[int]] = field(
+        default_factory=lambda: {TrialState.RUNNING: set(), TrialState.WAITING: set()}
+    )
 
 
 class InMemoryStorage(BaseStorage):
@@ -163,6 +168,8 @@ class InMemoryStorage(BaseStorage):
             record.trial_ids.append(trial_id)
             if trial.state.is_finished():
                 record.finished_trial_ids.append(trial_id)
+            else:
+                record.unfinished_ids[trial.state].add(trial_id)
             return trial_id
 
     def set_trial_param(
@@ -216,11 +223,15 @@ class InMemoryStorage(BaseStorage):
             if values is not None:
                 updated.values = list(values)
             now = datetime.datetime.now()
+            record = self._studies[self._study_of_trial[trial_id]]
+            record.unfinished_ids[trial.state].discard(trial_id)
             if state == TrialState.RUNNING:
                 updated.datetime_start = now
             if state.is_finished():
                 updated.datetime_complete = now
-                self._studies[self._study_of_trial[trial_id]].finished_trial_ids.append(trial_id)
+                record.finished_trial_ids.append(trial_id)
+            else:
+                record.unfinished_ids[state].add(trial_id)
             self._trials[trial_id] = updated
             return True
 
@@ -260,7 +271,17 @@ class InMemoryStorage(BaseStorage):
         states: Container[TrialState] | None = None,
     ) -> list[FrozenTrial]:
         with self._lock:
-            trials = [self._trials[i] for i in self._study(study_id).trial_ids]
+            record = self._study(study_id)
+            if states is not None and not any(s.is_finished() for s in TrialState if s in states):
+                ids = sorted(
+                    i
+                    for s in record.unfinished_ids
+                    if s in states
+                    for i in record.unfinished_ids[s]
+                )
+            else:
+                ids = record.trial_ids
+            trials = [self._trials[i] for i in ids]
         selected = [t for t in trials if t is not None and (states is None or t.state in states)]
         return [t._copy() for t in selected] if deepcopy else selected
 
