@@ -219,11 +219,7 @@ class BaseStorage(abc.ABC):
     def check_trial_is_updatable(self, trial_id: int, trial_state: TrialState) -> None:
         """Raise UpdateFinishedTrialError if the trial has finished."""
         if trial_state.is_finished():
-            number = self.get_trial_number_from_id(trial_id)
-            raise UpdateFinishedTrialError(
-                f"Trial {number} has already finished ({trial_state.name}) and cannot be "
-                "changed: finished trials are immutable."
-            )
+            raise finished_trial_error(self.get_trial_number_from_id(trial_id), trial_state)
 
     # -- heartbeats (persistent storages enable them) ---------------------------------------
 
@@ -246,6 +242,23 @@ class BaseStorage(abc.ABC):
     def get_failed_trial_callback(self) -> Callable[[Study, FrozenTrial], None] | None:
         """The callback run for each trial that heartbeats turned into FAIL."""
         return None
+
+
+def unknown_study_name_error(name: str, known: Sequence[str]) -> KeyError:
+    """The KeyError for a study name a storage does not hold, suggesting close names."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=3)
+    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    return KeyError(f"No study named {name!r} in this storage.{hint}")
+
+
+def finished_trial_error(number: int, state: TrialState) -> UpdateFinishedTrialError:
+    """The error for a write to a finished trial."""
+    return UpdateFinishedTrialError(
+        f"Trial {number} has already finished ({state.name}) and cannot be changed: "
+        "finished trials are immutable."
+    )
 
 
 def _first_value(trial: FrozenTrial) -> float:

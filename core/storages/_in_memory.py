@@ -10,7 +10,11 @@ from typing import Any
 from parzen._json import require_json
 from parzen.distributions import BaseDistribution, check_distribution_compatibility
 from parzen.exceptions import DuplicatedStudyError
-from parzen.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from parzen.storages._base import (
+    DEFAULT_STUDY_NAME_PREFIX,
+    BaseStorage,
+    unknown_study_name_error,
+)
 from parzen.study._direction import StudyDirection
 from parzen.study._frozen import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
@@ -93,7 +97,7 @@ class InMemoryStorage(BaseStorage):
     def get_study_id_from_name(self, study_name: str) -> int:
         with self._lock:
             if study_name not in self._study_ids_by_name:
-                raise KeyError(_no_such_study(study_name, list(self._study_ids_by_name)))
+                raise unknown_study_name_error(study_name, list(self._study_ids_by_name))
             return self._study_ids_by_name[study_name]
 
     def get_study_name_from_id(self, study_id: int) -> str:
@@ -183,7 +187,7 @@ class InMemoryStorage(BaseStorage):
             trial = self._running_trial(trial_id)
             record = self._studies[self._study_of_trial[trial_id]]
             self._check_and_register_distribution(record, param_name, distribution)
-            updated = _shallow_replace(trial)
+            updated = trial._shallow_copy()
             updated.params = {
                 **trial.params,
                 param_name: distribution.to_external_repr(param_value_internal),
@@ -218,7 +222,7 @@ class InMemoryStorage(BaseStorage):
             if state == TrialState.RUNNING and trial.state != TrialState.WAITING:
                 return False
             self.check_trial_is_updatable(trial_id, trial.state)
-            updated = _shallow_replace(trial)
+            updated = trial._shallow_copy()
             updated.state = state
             if values is not None:
                 updated.values = list(values)
@@ -240,7 +244,7 @@ class InMemoryStorage(BaseStorage):
     ) -> None:
         with self._lock:
             trial = self._running_trial(trial_id)
-            updated = _shallow_replace(trial)
+            updated = trial._shallow_copy()
             updated.intermediate_values = {**trial.intermediate_values, step: intermediate_value}
             self._trials[trial_id] = updated
 
@@ -248,7 +252,7 @@ class InMemoryStorage(BaseStorage):
         require_json(value, f"user attribute {key!r}")
         with self._lock:
             trial = self._running_trial(trial_id)
-            updated = _shallow_replace(trial)
+            updated = trial._shallow_copy()
             updated.user_attrs = {**trial.user_attrs, key: value}
             self._trials[trial_id] = updated
 
@@ -256,7 +260,7 @@ class InMemoryStorage(BaseStorage):
         require_json(value, f"system attribute {key!r}")
         with self._lock:
             trial = self._running_trial(trial_id)
-            updated = _shallow_replace(trial)
+            updated = trial._shallow_copy()
             updated.system_attrs = {**trial.system_attrs, key: value}
             self._trials[trial_id] = updated
 
@@ -313,29 +317,3 @@ class InMemoryStorage(BaseStorage):
         trial = self._get(trial_id)
         self.check_trial_is_updatable(trial_id, trial.state)
         return trial
-
-
-def _shallow_replace(trial: FrozenTrial) -> FrozenTrial:
-    """A new FrozenTrial sharing the old one's containers; the caller replaces what it edits."""
-    return FrozenTrial(
-        number=trial.number,
-        state=trial.state,
-        value=None,
-        values=trial.values,
-        datetime_start=trial.datetime_start,
-        datetime_complete=trial.datetime_complete,
-        params=trial.params,
-        distributions=trial.distributions,
-        user_attrs=trial.user_attrs,
-        system_attrs=trial.system_attrs,
-        intermediate_values=trial.intermediate_values,
-        trial_id=trial._trial_id,
-    )
-
-
-def _no_such_study(name: str, known: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, known, n=3)
-    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-    return f"No study named {name!r} in this storage.{hint}"

@@ -108,6 +108,28 @@ class FrozenTrial(BaseTrial):
             trial_id=self._trial_id,
         )
 
+    def _shallow_copy(self) -> FrozenTrial:
+        """A new FrozenTrial sharing this one's containers.
+
+        For storages that replace a stored trial on every write instead of mutating it: the
+        caller swaps in a fresh container for the field it changes, so snapshots handed out
+        earlier never change under their readers.
+        """
+        return FrozenTrial(
+            number=self._number,
+            state=self.state,
+            value=None,
+            values=self._values,
+            datetime_start=self.datetime_start,
+            datetime_complete=self.datetime_complete,
+            params=self._params,
+            distributions=self._distributions,
+            user_attrs=self._user_attrs,
+            system_attrs=self._system_attrs,
+            intermediate_values=self.intermediate_values,
+            trial_id=self._trial_id,
+        )
+
     def __deepcopy__(self, memo: dict[int, Any]) -> FrozenTrial:
         return self._copy()
 

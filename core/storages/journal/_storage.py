@@ -30,9 +30,13 @@ from parzen.distributions import (
 from parzen.exceptions import (
     DuplicatedStudyError,
     StorageInternalError,
-    UpdateFinishedTrialError,
 )
-from parzen.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from parzen.storages._base import (
+    DEFAULT_STUDY_NAME_PREFIX,
+    BaseStorage,
+    finished_trial_error,
+    unknown_study_name_error,
+)
 from parzen.storages.journal._base import BaseJournalBackend
 from parzen.study._direction import StudyDirection
 from parzen.study._frozen import FrozenStudy
@@ -372,7 +376,7 @@ class JournalStorage(BaseStorage):
         if known is not None and known is not dist:
             check_distribution_compatibility(known, dist)
         study.param_distributions[name] = dist
-        updated = _shallow_replace(trial)
+        updated = trial._shallow_copy()
         updated.params = {**trial.params, name: value}
         updated.distributions = {**trial.distributions, name: dist}
         self._trials[trial_id] = updated
@@ -385,8 +389,8 @@ class JournalStorage(BaseStorage):
         if state == TrialState.RUNNING and trial.state != TrialState.WAITING:
             return False
         if trial.state.is_finished():
-            return _finished_error(trial)
-        updated = _shallow_replace(trial)
+            return finished_trial_error(trial.number, trial.state)
+        updated = trial._shallow_copy()
         updated.state = state
         values = record.get("vals")
         if values is not None:
@@ -408,7 +412,7 @@ class JournalStorage(BaseStorage):
         trial = self._updatable_trial(trial_id)
         if isinstance(trial, Exception):
             return trial
-        updated = _shallow_replace(trial)
+        updated = trial._shallow_copy()
         updated.intermediate_values = {**trial.intermediate_values, record["step"]: record["v"]}
         self._trials[trial_id] = updated
         return None
@@ -418,7 +422,7 @@ class JournalStorage(BaseStorage):
         trial = self._updatable_trial(trial_id)
         if isinstance(trial, Exception):
             return trial
-        updated = _shallow_replace(trial)
+        updated = trial._shallow_copy()
         updated.user_attrs = {**trial.user_attrs, record["k"]: record["v"]}
         self._trials[trial_id] = updated
         return None
@@ -428,7 +432,7 @@ class JournalStorage(BaseStorage):
         trial = self._updatable_trial(trial_id)
         if isinstance(trial, Exception):
             return trial
-        updated = _shallow_replace(trial)
+        updated = trial._shallow_copy()
         updated.system_attrs = {**trial.system_attrs, record["k"]: record["v"]}
         self._trials[trial_id] = updated
         return None
@@ -457,7 +461,7 @@ class JournalStorage(BaseStorage):
     def _updatable_trial(self, trial_id: int) -> FrozenTrial | Exception:
         trial = self._trial(trial_id)
         if trial.state.is_finished():
-            return _finished_error(trial)
+            return finished_trial_error(trial.number, trial.state)
         return trial
 
     def _known_study(self, study_id: int) -> None:
@@ -504,7 +508,7 @@ class JournalStorage(BaseStorage):
             self._sync()
             study_id = self._study_ids_by_name.get(study_name)
             if study_id is None:
-                raise KeyError(_no_such_study_name(study_name, list(self._study_ids_by_name)))
+                raise unknown_study_name_error(study_name, list(self._study_ids_by_name))
             return study_id
 
     def get_study_name_from_id(self, study_id: int) -> str:
@@ -772,36 +776,3 @@ def _format_datetime(value: datetime.datetime | None) -> str | None:
 
 def _parse_datetime(value: str | None) -> datetime.datetime | None:
     return None if value is None else datetime.datetime.fromisoformat(value)
-
-
-def _finished_error(trial: FrozenTrial) -> UpdateFinishedTrialError:
-    return UpdateFinishedTrialError(
-        f"Trial {trial.number} has already finished ({trial.state.name}) and cannot be "
-        "changed: finished trials are immutable."
-    )
-
-
-def _shallow_replace(trial: FrozenTrial) -> FrozenTrial:
-    """A new FrozenTrial sharing the old one's containers; the caller replaces what it edits."""
-    return FrozenTrial(
-        number=trial.number,
-        state=trial.state,
-        value=None,
-        values=trial.values,
-        datetime_start=trial.datetime_start,
-        datetime_complete=trial.datetime_complete,
-        params=trial.params,
-        distributions=trial.distributions,
-        user_attrs=trial.user_attrs,
-        system_attrs=trial.system_attrs,
-        intermediate_values=trial.intermediate_values,
-        trial_id=trial._trial_id,
-    )
-
-
-def _no_such_study_name(name: str, known: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, known, n=3)
-    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-    return f"No study named {name!r} in this storage.{hint}"
