@@ -58,6 +58,17 @@ class InMemoryStorage(BaseStorage):
         self._next_study_id = 0
         self._lock = threading.RLock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Picklable (a fitted ParzenSearchCV holds its study), minus the lock.
+        with self._lock:
+            state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
     # -- studies ----------------------------------------------------------------------------
 
     def create_new_study(
