@@ -1,5 +1,7 @@
 """Samplers: how each trial's parameters are chosen."""
 
+from typing import Any
+
 from parzen.samplers import nsgaii
 from parzen.samplers._base import BaseSampler
 from parzen.samplers._brute_force import BruteForceSampler
@@ -20,5 +22,15 @@ __all__ = [
     "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",
+    "TPESampler",
     "nsgaii",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # TPE loads scipy.special; `import parzen` must not.
+    if name == "TPESampler":
+        from parzen.samplers._tpe import TPESampler
+
+        return TPESampler
+    raise AttributeError(f"module 'parzen.samplers' has no attribute {name!r}")

@@ -415,12 +415,8 @@ class Study:
 
 
 def _default_sampler(directions: Sequence[StudyDirection]) -> BaseSampler:
-    try:
-        from parzen.samplers import TPESampler
-    except ImportError:
-        from parzen.samplers import RandomSampler
+    from parzen.samplers import TPESampler
 
-        return RandomSampler()
     return TPESampler()
 
 

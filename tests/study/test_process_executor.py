@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import multiprocessing
 import os
 
 import pytest
@@ -28,8 +29,16 @@ def test_process_results_equal_threaded_results_for_one_worker():
 
 
 def test_objectives_run_in_other_processes_and_every_trial_is_recorded():
+    # The first two trials wait for each other: that only ends if two workers run at once.
+    both_running = multiprocessing.get_context("fork").Barrier(2)
+
+    def waiting_objective(trial: parzen.trial.BaseTrial) -> float:
+        if trial.number < 2:
+            both_running.wait(timeout=30)
+        return objective(trial)
+
     study = parzen.create_study(sampler=RandomSampler(seed=0))
-    study.optimize(objective, n_trials=12, n_jobs=2, executor="process")
+    study.optimize(waiting_objective, n_trials=12, n_jobs=2, executor="process")
     assert sorted(t.number for t in study.trials) == list(range(12))
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
     pids = {t.user_attrs["pid"] for t in study.trials}
@@ -87,7 +96,12 @@ def test_a_dead_worker_fails_its_trial_and_is_replaced():
     study = parzen.create_study()
     study.optimize(sometimes_dies, n_trials=4, executor="process", catch=(WorkerDied,))
     states = [t.state for t in study.trials]
-    assert states == [TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE]
+    assert states == [
+        TrialState.COMPLETE,
+        TrialState.FAIL,
+        TrialState.COMPLETE,
+        TrialState.COMPLETE,
+    ]
     assert "exit code 3" in study.trials[1].system_attrs["fail_reason"]
 
 

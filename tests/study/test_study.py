@@ -222,7 +222,7 @@ def test_multi_objective_best_trials_is_the_pareto_front():
     assert front == {(1, 1), (2, 3), (0, 0)}
     assert len(study.best_trials) == 4  # both (2, 3) trials are on the front
     with pytest.raises(RuntimeError, match="best_trials"):
-        study.best_trial
+        _ = study.best_trial
 
 
 def test_multi_objective_optimize():
@@ -281,8 +281,9 @@ def test_create_load_delete_copy_and_list():
     with pytest.raises(ValueError, match="directions"):
         parzen.create_study(storage=storage, study_name="first", load_if_exists=True)
 
-    parzen.copy_study(from_study_name="first", from_storage=storage, to_storage=storage,
-                      to_study_name="second")
+    parzen.copy_study(
+        from_study_name="first", from_storage=storage, to_storage=storage, to_study_name="second"
+    )
     copied = parzen.load_study(study_name="second", storage=storage)
     assert [t.params for t in copied.trials] == [t.params for t in study.trials]
     assert copied.user_attrs == {"owner": "me"}
