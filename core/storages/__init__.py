@@ -5,6 +5,8 @@ storages (``RDBStorage`` for SQLite, PostgreSQL and MySQL; ``JournalStorage`` ov
 Redis) are shared by processes and machines.
 """
 
+from typing import Any
+
 from parzen.storages import journal
 from parzen.storages._base import BaseStorage
 from parzen.storages._factory import get_storage
@@ -28,8 +30,18 @@ __all__ = [
     "JournalFileSymlinkLock",
     "JournalRedisStorage",
     "JournalStorage",
+    "RDBStorage",
     "RetryFailedTrialCallback",
     "fail_stale_trials",
     "get_storage",
     "journal",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # RDBStorage loads SQLAlchemy; `import parzen` must not.
+    if name == "RDBStorage":
+        from parzen.storages._rdb import RDBStorage
+
+        return RDBStorage
+    raise AttributeError(f"module 'parzen.storages' has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the relational storage's schema (``parzen storage upgrade``)."""
