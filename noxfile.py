@@ -18,7 +18,69 @@ PYTHON = "3.11"
 TORCH = "torch==2.13.0"  # a CPU build; an unpinned torch pulls a multi-gigabyte CUDA build
 
 # adapter -> (extra, test file, [oldest, newest] pip specs of the framework, extra pins)
-ADAPTERS: dict[str, tuple[str, str, list[str], list[str]]] = {}
+# A version entry may carry its own pins, separated by spaces (old releases predate numpy 2).
+ADAPTERS: dict[str, tuple[str, str, list[str], list[str]]] = {
+    "lightgbm": (
+        "lightgbm",
+        "tests/integrations/test_lightgbm.py",
+        ["lightgbm==3.3.5 numpy<2 scikit-learn<1.6", "lightgbm==4.7.0"],
+        [],
+    ),
+    "xgboost": (
+        "xgboost",
+        "tests/integrations/test_xgboost.py",
+        ["xgboost==1.7.6 numpy<2 scikit-learn<1.6", "xgboost==3.2.0"],
+        [],
+    ),
+    "catboost": (
+        "catboost",
+        "tests/integrations/test_catboost.py",
+        ["catboost==1.2 numpy<2", "catboost==1.2.10"],
+        ["scikit-learn"],
+    ),
+    "keras": (
+        "keras",
+        "tests/integrations/test_keras.py",
+        ["keras==3.0.0", "keras==3.15.1"],
+        [TORCH],
+    ),
+    "lightning": (
+        "lightning",
+        "tests/integrations/test_lightning.py",
+        ["lightning==2.0.9 setuptools<81", "lightning==2.6.6"],
+        [TORCH],
+    ),
+    "sklearn": (
+        "sklearn",
+        "tests/integrations/test_sklearn.py",
+        ["scikit-learn==1.4.2", "scikit-learn==1.9.1"],
+        [],
+    ),
+    "dask": (
+        "dask",
+        "tests/integrations/test_dask.py",
+        ["dask[distributed]==2022.12.1", "dask[distributed]==2026.8.0"],
+        [],
+    ),
+    "mlflow": (
+        "mlflow",
+        "tests/integrations/test_mlflow.py",
+        ["mlflow==2.18.0 sqlalchemy<2.1", "mlflow==3.17.2"],
+        [],
+    ),
+    "tensorboard": (
+        "tensorboard",
+        "tests/integrations/test_tensorboard.py",
+        ["tensorboard==2.6.0 numpy<2", "tensorboard==2.21.0"],
+        [],
+    ),
+    "wandb": (
+        "wandb",
+        "tests/integrations/test_wandb.py",
+        ["wandb==0.19.10", "wandb==0.31.0"],
+        [],
+    ),
+}
 
 
 @nox.session(python=PYTHON)
@@ -58,5 +120,5 @@ def adapter(session: nox.Session, adapter: str, version: str) -> None:
     if any(p.startswith("torch") for p in pins):
         session.install(TORCH)
     session.install("-e", f".[{extra}]", "pytest")
-    session.install(version, *[p for p in pins if not p.startswith("torch")])
+    session.install(*version.split(), *[p for p in pins if not p.startswith("torch")])
     session.run("pytest", test_file, *session.posargs)

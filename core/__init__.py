@@ -48,7 +48,7 @@ _LAZY_SUBMODULES = {
     "importance": "parzen.importance",
     "visualization": "parzen.visualization",
     "integrations": "parzen.integrations",
-    "integration": "parzen.integrations",  # Optuna spells it in the singular
+    "integration": "parzen.integration",  # Optuna spells it in the singular
     "testing": "parzen.testing",
     "dashboard": "parzen.dashboard",
     "cli": "parzen.cli",

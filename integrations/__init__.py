@@ -1,1 +1,95 @@
-"""Adapters for training frameworks and tools; each behind its own extra."""
+"""Adapters for other libraries: pruning callbacks, search estimators, trackers, Dask.
+
+Each pruning callback reports a framework's metric to a trial at every training step and
+stops training when the study's pruner says so. Importing this package imports no
+framework: an adapter's module, and its framework, load on first access to the adapter's
+name.
+
+Pruning callbacks, and the extra that installs each one's framework:
+
+- ``LightGBMPruningCallback``: LightGBM >= 3.3, ``pip install "parzen[lightgbm]"``
+- ``XGBoostPruningCallback``: XGBoost >= 1.7, ``pip install "parzen[xgboost]"``
+- ``CatBoostPruningCallback``: CatBoost >= 1.2, ``pip install "parzen[catboost]"``
+- ``PyTorchLightningPruningCallback``: Lightning >= 2.0 (``import lightning.pytorch``),
+  ``pip install "parzen[lightning]"``
+- ``KerasPruningCallback``: Keras >= 3 on any backend, ``pip install "parzen[keras]"``
+
+Other adapters:
+
+- ``ParzenSearchCV``: a scikit-learn search estimator, ``pip install "parzen[sklearn]"``
+- ``MLflowCallback``: MLflow >= 2.18, ``pip install "parzen[mlflow]"``
+- ``TensorBoardCallback``: TensorBoard >= 2.6, no TensorFlow, ``pip install "parzen[tensorboard]"``
+- ``WeightsAndBiasesCallback``: wandb >= 0.19.10, ``pip install "parzen[wandb]"``
+- ``DaskStorage``, ``optimize_on_dask``: trials on a dask.distributed cluster,
+  ``pip install "parzen[dask]"``
+
+``parzen.integration`` is an alias of this package, so code written for
+``optuna.integration`` runs after ``import parzen as optuna``.
+
+Example:
+    >>> import parzen
+    >>> callback_class = parzen.integrations.LightGBMPruningCallback  # imports lightgbm now
+    >>> callback_class.__module__
+    'parzen.integrations.lightgbm'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from parzen.integrations.catboost import CatBoostPruningCallback
+    from parzen.integrations.dask import DaskStorage, optimize_on_dask
+    from parzen.integrations.keras import KerasPruningCallback
+    from parzen.integrations.lightgbm import LightGBMPruningCallback
+    from parzen.integrations.lightning import PyTorchLightningPruningCallback
+    from parzen.integrations.mlflow import MLflowCallback
+    from parzen.integrations.sklearn import ParzenSearchCV
+    from parzen.integrations.tensorboard import TensorBoardCallback
+    from parzen.integrations.wandb import WeightsAndBiasesCallback
+    from parzen.integrations.xgboost import XGBoostPruningCallback
+
+# Public name -> the submodule that defines it.
+_MODULES = {
+    "CatBoostPruningCallback": "catboost",
+    "DaskStorage": "dask",
+    "KerasPruningCallback": "keras",
+    "LightGBMPruningCallback": "lightgbm",
+    "MLflowCallback": "mlflow",
+    "ParzenSearchCV": "sklearn",
+    "PyTorchLightningPruningCallback": "lightning",
+    "TensorBoardCallback": "tensorboard",
+    "WeightsAndBiasesCallback": "wandb",
+    "XGBoostPruningCallback": "xgboost",
+    "optimize_on_dask": "dask",
+}
+
+__all__ = [
+    "CatBoostPruningCallback",
+    "DaskStorage",
+    "KerasPruningCallback",
+    "LightGBMPruningCallback",
+    "MLflowCallback",
+    "ParzenSearchCV",
+    "PyTorchLightningPruningCallback",
+    "TensorBoardCallback",
+    "WeightsAndBiasesCallback",
+    "XGBoostPruningCallback",
+    "optimize_on_dask",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _MODULES.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    value = getattr(module, name)
+    # Later lookups find the name directly and skip this function.
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

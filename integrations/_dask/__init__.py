@@ -1,0 +1,1 @@
+"""The Dask integration's internals; the public names are in :mod:`parzen.integrations.dask`."""

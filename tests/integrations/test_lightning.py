@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import parzen
+from parzen.trial import FrozenTrial, TrialState
+
+if os.environ.get("CI"):
+    import lightning.pytorch as pl
+    import torch
+else:
+    pl = pytest.importorskip("lightning.pytorch")
+    torch = pytest.importorskip("torch")
+
+from parzen.integrations import PyTorchLightningPruningCallback
+from parzen.storages.journal import JournalFileBackend, JournalStorage
+
+N_EPOCHS = 5
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread() -> Any:
+    # These models are tiny: torch's thread pool only adds contention on a busy machine.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+pytestmark = [
+    # Lightning suggests more dataloader workers on every fit; irrelevant for tiny loaders.
+    pytest.mark.filterwarnings("ignore:.*does not have many workers"),
+    # Lightning's own use of a torch API that torch deprecated; not ours to fix.
+    pytest.mark.filterwarnings(r"ignore:`isinstance\(treespec, LeafSpec\)` is deprecated"),
+]
+
+
+class PruneAtStep(parzen.pruners.BasePruner):
+    """Prunes as soon as ``step`` has been reported (never when ``step`` is None)."""
+
+    def __init__(self, step: int | None) -> None:
+        self.step = step
+
+    def prune(self, study: parzen.Study, trial: FrozenTrial) -> bool:
+        return self.step is not None and self.step in trial.intermediate_values
+
+
+class Regression(pl.LightningModule):
+    """A linear model on a fixed random regression task; logs ``val_loss`` each epoch."""
+
+    def __init__(self, lr: float, epoch_log: Path | None = None) -> None:
+        super().__init__()
+        self.layer = torch.nn.Linear(4, 1)
+        self.lr = lr
+        self.epoch_log = epoch_log
+
+    def training_step(self, batch: Any, batch_idx: int) -> Any:
+        x, y = batch
+        return torch.nn.functional.mse_loss(self.layer(x), y)
+
+    def validation_step(self, batch: Any, batch_idx: int) -> None:
+        x, y = batch
+        loss = torch.nn.functional.mse_loss(self.layer(x), y)
+        self.log("val_loss", loss, sync_dist=True)
+
+    def on_train_epoch_end(self) -> None:
+        if self.epoch_log is not None:
+            with self.epoch_log.open("a") as f:
+                f.write(f"train {self.global_rank} {self.current_epoch}\n")
+
+    def configure_optimizers(self) -> Any:
+        return torch.optim.SGD(self.parameters(), lr=self.lr)
+
+
+class Recorder(pl.Callback):
+    """Records each validation's ``val_loss`` of fit(), outside the sanity check."""
+
+    def __init__(self, epoch_log: Path | None = None) -> None:
+        self.values: list[float] = []
+        self.epoch_log = epoch_log
+
+    def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
+        if trainer.sanity_checking:
+            return
+        value = float(trainer.callback_metrics["val_loss"].item())
+        self.values.append(value)
+        if self.epoch_log is not None and trainer.is_global_zero:
+            with self.epoch_log.open("a") as f:
+                f.write(f"val {trainer.current_epoch} {value!r}\n")
+
+
+def _loader() -> Any:
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 4, generator=generator)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5], [0.0]])
+    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16)
+
+
+def _trainer(callbacks: list[Any], **kwargs: Any) -> Any:
+    return pl.Trainer(
+        max_epochs=N_EPOCHS,
+        accelerator="cpu",
+        callbacks=callbacks,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        **kwargs,
+    )
+
+
+def _fit(trial: parzen.Trial, recorder: Recorder, monitor: str = "val_loss") -> float:
+    pruning = PyTorchLightningPruningCallback(trial, monitor=monitor)
+    trainer = _trainer([recorder, pruning], devices=1)
+    trainer.fit(Regression(0.05), _loader(), _loader())
+    pruning.check_pruned()
+    return recorder.values[-1]
+
+
+@pytest.mark.parametrize("prune_step", [0, 2])
+def test_single_process_pruned_at_the_pruners_step(prune_step: int) -> None:
+    recorder = Recorder()
+    study = parzen.create_study(pruner=PruneAtStep(prune_step))
+    study.optimize(lambda t: _fit(t, recorder), n_trials=1)
+
+    trial = study.trials[0]
+    assert trial.state == TrialState.PRUNED
+    assert len(recorder.values) == prune_step + 1
+    assert trial.intermediate_values == dict(enumerate(recorder.values))
+
+
+def test_single_process_unpruned_reports_every_epoch_but_not_the_sanity_check() -> None:
+    recorder = Recorder()
+    study = parzen.create_study(pruner=PruneAtStep(None))
+    study.optimize(lambda t: _fit(t, recorder), n_trials=1)
+
+    trial = study.trials[0]
+    assert trial.state == TrialState.COMPLETE
+    assert len(recorder.values) == N_EPOCHS
+    assert trial.intermediate_values == dict(enumerate(recorder.values))
+
+
+def test_validate_alone_reports_nothing() -> None:
+    study = parzen.create_study(pruner=PruneAtStep(0))
+    trial = study.ask()
+    trainer = _trainer([PyTorchLightningPruningCallback(trial, monitor="val_loss")])
+    trainer.validate(Regression(0.05), _loader(), verbose=False)
+    assert study._storage.get_trial(trial._trial_id).intermediate_values == {}
+
+
+def test_unknown_monitor_lists_the_logged_names() -> None:
+    study = parzen.create_study()
+    with pytest.raises(ValueError, match="'val_loss'") as info:
+        _fit(study.ask(), Recorder(), monitor="val_los")
+    assert "'val_los' was not found" in str(info.value)
+
+
+def test_direction_mismatch_warns() -> None:
+    study = parzen.create_study(direction="minimize")
+    with pytest.warns(UserWarning, match="'val_acc'.*maximize"):
+        PyTorchLightningPruningCallback(study.ask(), monitor="val_acc")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PyTorchLightningPruningCallback(study.ask(), monitor="val_loss")
+
+
+def test_spawned_processes_refuse_an_in_memory_study() -> None:
+    study = parzen.create_study()
+    pruning = PyTorchLightningPruningCallback(study.ask(), monitor="val_loss")
+    trainer = _trainer([pruning], strategy="ddp_spawn", devices=2)
+    with pytest.raises(ValueError, match="storage that every process shares"):
+        trainer.fit(Regression(0.05), _loader(), _loader())
+
+
+@pytest.mark.slow
+def test_ddp_spawn_rank_zero_decides_and_every_rank_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The spawned ranks unpickle this module's classes by the module's name, which pytest's
+    # importlib mode makes "tests.integrations.test_lightning": let them import it from the
+    # project's root (they inherit this process's sys.path).
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2]))
+    storage = JournalStorage(JournalFileBackend(str(tmp_path / "journal.log")))
+    study = parzen.create_study(storage=storage, pruner=PruneAtStep(1))
+    epoch_log = tmp_path / "epochs.txt"
+    fit_returned: list[bool] = []
+
+    def objective(trial: parzen.Trial) -> float:
+        pruning = PyTorchLightningPruningCallback(trial, monitor="val_loss")
+        trainer = _trainer(
+            [Recorder(epoch_log), pruning], strategy="ddp_spawn", devices=2, num_nodes=1
+        )
+        trainer.fit(Regression(0.05, epoch_log), _loader(), _loader())
+        fit_returned.append(True)
+        pruning.check_pruned()
+        return 0.0
+
+    study.optimize(objective, n_trials=1)
+
+    assert fit_returned == [True]  # the ranks stopped; fit returned; check_pruned raised
+    trial = study.trials[0]
+    assert trial.state == TrialState.PRUNED
+    lines = [line.split() for line in epoch_log.read_text().splitlines()]
+    trained = sorted((int(rank), int(epoch)) for kind, rank, epoch in lines if kind == "train")
+    assert trained == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    validated = {int(epoch): float(value) for kind, epoch, value in lines if kind == "val"}
+    assert trial.intermediate_values == validated
+    assert sorted(validated) == [0, 1]
