@@ -13,10 +13,7 @@ import sys
 
 
 def import_seconds(module: str, repeat: int) -> list[float]:
-    code = (
-        "import time; t = time.perf_counter(); "
-        f"import {module}; print(time.perf_counter() - t)"
-    )
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     times = []
     for _ in range(repeat):
         out = subprocess.run(
