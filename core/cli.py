@@ -64,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parzen 0.1.0
         0
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["dashboard"]:
+        # The dashboard parses its own options; argparse would swallow them here.
+        from parzen.dashboard import main as dashboard_main
+
+        return dashboard_main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:
@@ -220,6 +226,12 @@ def _parser() -> argparse.ArgumentParser:
         help="do nothing, instead of failing, if the trial has already finished",
     )
 
+    commands.add_parser(
+        "dashboard",
+        add_help=False,
+        help="Serve a live, read-only web dashboard: parzen dashboard STORAGE [--host H] "
+        "[--port P].",
+    )
     storage = commands.add_parser(
         "storage", help="Manage the storage itself.", description="Manage the storage itself."
     )

@@ -1,0 +1,477 @@
+"""Plot data for the study page, computed on the server as compact arrays.
+
+The page draws these with plotly.js. Large studies are reduced here, never in the browser:
+the optimization history keeps each bucket's extremes (so outliers and the envelope survive),
+scatter-type plots keep the best trials plus an even sample of the rest, and learning curves
+are limited to the running and most recent trials. Every payload says how many points it
+shows out of how many, so the page can say so.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from parzen.dashboard._api import BadRequest
+from parzen.dashboard._cache import NotFound, Snapshot, StudyCache
+from parzen.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from parzen.study._constraints import is_feasible
+from parzen.study._direction import StudyDirection
+from parzen.trial import FrozenTrial, TrialState
+
+MAX_HISTORY_POINTS = 2000
+MAX_SCATTER_TRIALS = 1000
+MAX_CURVES = 100
+MAX_CURVE_POINTS = 300
+MAX_CATEGORY_TICKS = 30
+
+# A plot is rebuilt at most once per PATIENCE times its build time (see plot_data).
+PATIENCE = 10.0
+PLOTS = ("history", "intermediate", "parallel", "slice", "importance", "pareto")
+
+
+def plot_data(
+    cache: StudyCache, name: str, query: dict[str, list[str]]
+) -> tuple[dict[str, Any], bool]:
+    """The data of plot ``name`` (one of :data:`PLOTS`), and whether it is up to date.
+
+    Plots of finished trials are rebuilt when a trial finishes, but no sooner than
+    :data:`PATIENCE` times their last build time after it: on a large, busy study the server
+    keeps answering and the page gets the update a moment later (it asks again while the
+    answer is stale). Raises NotFound for an unknown plot.
+    """
+    snap = cache.snapshot()
+    n = len(cache.directions)
+    build: Callable[[], dict[str, Any]]
+    depends_on: Hashable = snap.finished_count
+    if name == "history":
+        k = _objective_arg(query, "objective", 0, n)
+        key: tuple[Any, ...] = ("history", k)
+        build = lambda: history(cache, snap, k)  # noqa: E731
+    elif name == "intermediate":
+        key, depends_on = ("intermediate",), snap.revision
+        build = lambda: intermediate(snap)  # noqa: E731
+    elif name == "parallel":
+        k = _objective_arg(query, "objective", 0, n)
+        key = ("parallel", k)
+        build = lambda: parallel(cache, snap, k)  # noqa: E731
+    elif name == "slice":
+        k = _objective_arg(query, "objective", 0, n)
+        key = ("slice", k)
+        build = lambda: slices(cache, snap, k)  # noqa: E731
+    elif name == "importance":
+        key = ("importance",)
+        build = lambda: importance(cache, snap)  # noqa: E731
+    elif name == "pareto":
+        x = _objective_arg(query, "x", 0, n)
+        y = _objective_arg(query, "y", min(1, n - 1), n)
+        key = ("pareto", x, y)
+        build = lambda: pareto(cache, snap, x, y)  # noqa: E731
+    else:
+        raise NotFound(f"No plot named {name!r}; the plots are {', '.join(PLOTS)}.")
+    return cache.memo_throttled(key, depends_on, build, patience=PATIENCE)
+
+
+def _objective_arg(query: dict[str, list[str]], name: str, default: int, n: int) -> int:
+    raw = query.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw[-1])
+    except ValueError:
+        raise BadRequest(f"{name} must be an objective index, got {raw[-1]!r}.") from None
+    if not 0 <= value < n:
+        raise BadRequest(f"{name} must be between 0 and {n - 1} (the study has {n} objectives).")
+    return value
+
+
+# -- reductions -------------------------------------------------------------------------------
+
+
+def bucket_extremes(values: np.ndarray, max_points: int) -> np.ndarray:
+    """Indices keeping the smallest and largest value of each of ``max_points // 2`` runs.
+
+    A scatter of many points then keeps its envelope and its outliers, which a plain stride
+    would drop. Indices come back sorted.
+    """
+    n = len(values)
+    if n <= max_points:
+        return np.arange(n)
+    n_buckets = max(1, max_points // 2)
+    edges = np.linspace(0, n, n_buckets + 1).astype(int)
+    keep = []
+    for lo, hi in itertools.pairwise(edges):
+        if hi > lo:
+            chunk = values[lo:hi]
+            keep.append(lo + int(np.argmin(chunk)))
+            keep.append(lo + int(np.argmax(chunk)))
+    return np.unique(np.array(keep, dtype=int))
+
+
+def best_and_spread(loss: np.ndarray, max_n: int) -> np.ndarray:
+    """Indices of the ``max_n // 2`` lowest losses plus an even sample of the others.
+
+    Plots of parameters against the objective care most about where the good trials lie,
+    and need the rest to show the shape of the landscape. Indices come back sorted.
+    """
+    n = len(loss)
+    if n <= max_n:
+        return np.arange(n)
+    n_best = max_n // 2
+    order = np.argsort(loss, kind="stable")
+    best = order[:n_best]
+    rest = np.sort(order[n_best:])
+    spread = rest[np.linspace(0, len(rest) - 1, max_n - n_best).astype(int)]
+    return np.unique(np.concatenate([best, spread]))
+
+
+def _stride(n: int, max_n: int) -> np.ndarray:
+    if n <= max_n:
+        return np.arange(n)
+    picks = np.linspace(0, n - 1, max_n).astype(int)
+    return np.unique(picks)
+
+
+def _objective(trial: FrozenTrial, k: int) -> float:
+    assert trial.values is not None, "COMPLETE trials have values"
+    return trial.values[k]
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+# -- plots --------------------------------------------------------------------------------
+
+
+def _sign(direction: StudyDirection) -> float:
+    return -1.0 if direction == StudyDirection.MAXIMIZE else 1.0
+
+
+def history(cache: StudyCache, snap: Snapshot, k: int) -> dict[str, Any]:
+    """Objective ``k`` of every COMPLETE trial by trial number, and the best value so far."""
+    trials = snap.complete
+    numbers = np.array([t.number for t in trials], dtype=int)
+    values = np.array([_objective(t, k) for t in trials], dtype=float)
+    feasible = np.array([is_feasible(t) for t in trials], dtype=bool)
+    single = len(cache.directions) == 1
+    best_x: list[int] = []
+    best_y: list[float] = []
+    if single and len(trials):
+        sign = _sign(cache.directions[0])
+        current = math.inf
+        for number, value, ok in zip(numbers, values, feasible):
+            if ok and sign * value < current:
+                current = sign * value
+                best_x.append(int(number))
+                best_y.append(float(value))
+        if best_x and best_x[-1] != numbers[-1]:
+            best_x.append(int(numbers[-1]))
+            best_y.append(best_y[-1])
+    shown = bucket_extremes(values, MAX_HISTORY_POINTS)
+    ok = feasible[shown]
+    return {
+        "objective": k,
+        "label": cache.objective_label(k),
+        "direction": cache.directions[k].name.lower(),
+        "feasible": {
+            "number": numbers[shown][ok].tolist(),
+            "value": values[shown][ok].tolist(),
+        },
+        "infeasible": {
+            "number": numbers[shown][~ok].tolist(),
+            "value": values[shown][~ok].tolist(),
+        },
+        "best": {"number": best_x, "value": best_y},
+        "n_complete": len(trials),
+        "n_shown": len(shown),
+    }
+
+
+def intermediate(snap: Snapshot) -> dict[str, Any]:
+    """Learning curves: the running trials' and the most recent finished trials'."""
+    with_values = [t for t in snap.trials if t.intermediate_values]
+    active = [t for t in with_values if not t.state.is_finished()]
+    finished = [t for t in reversed(with_values) if t.state.is_finished()]
+    chosen = (active + finished)[:MAX_CURVES]
+    chosen.sort(key=lambda t: t.number)
+    curves = []
+    for trial in chosen:
+        steps = sorted(trial.intermediate_values)
+        picks = _stride(len(steps), MAX_CURVE_POINTS)
+        if len(steps) and picks[-1] != len(steps) - 1:
+            picks = np.append(picks, len(steps) - 1)
+        kept = [steps[i] for i in picks]
+        curves.append(
+            {
+                "number": trial.number,
+                "state": trial.state.name,
+                "steps": kept,
+                "values": [_finite(float(trial.intermediate_values[s])) for s in kept],
+            }
+        )
+    return {"curves": curves, "n_with_values": len(with_values), "n_shown": len(curves)}
+
+
+def _param_distributions(trials: Sequence[FrozenTrial]) -> dict[str, BaseDistribution]:
+    latest: dict[str, BaseDistribution] = {}
+    for trial in trials:
+        latest.update(trial.distributions)
+    return latest
+
+
+def _reduce_complete(
+    cache: StudyCache, snap: Snapshot, k: int
+) -> tuple[list[FrozenTrial], np.ndarray]:
+    trials = snap.complete
+    values = np.array([_objective(t, k) for t in trials], dtype=float)
+    shown = best_and_spread(_sign(cache.directions[k]) * values, MAX_SCATTER_TRIALS)
+    return [trials[i] for i in shown], values[shown]
+
+
+def _encode_param(dist: BaseDistribution, value: Any) -> float:
+    """Where a parameter value sits on its axis: log10 for log scales, index for categories."""
+    internal = dist.to_internal_repr(value)
+    if isinstance(dist, (FloatDistribution, IntDistribution)) and dist.log:
+        return math.log10(internal)
+    return float(internal)
+
+
+def _axis(name: str, dist: BaseDistribution, positions: Sequence[float]) -> dict[str, Any]:
+    """An axis description: its kind, range and ticks (position, label) in encoded units."""
+    if isinstance(dist, CategoricalDistribution):
+        n = len(dist.choices)
+        every = max(1, math.ceil(n / MAX_CATEGORY_TICKS))
+        ticks = [[float(i), _label(c)] for i, c in enumerate(dist.choices) if i % every == 0]
+        return {
+            "name": name,
+            "kind": "categorical",
+            "log": False,
+            "range": [0.0, max(n - 1, 1)],
+            "ticks": ticks,
+            "categories": [_label(c) for c in dist.choices],
+        }
+    log = bool(getattr(dist, "log", False))
+    lo, hi = (min(positions), max(positions)) if positions else (0.0, 1.0)
+    if hi == lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    kind = "int" if isinstance(dist, IntDistribution) else "float"
+    tick_positions = np.linspace(lo, hi, 5)
+    if kind == "int":
+        # Whole numbers only, and each once, on an axis of integers.
+        whole = np.unique(np.round(10.0**tick_positions if log else tick_positions))
+        whole = whole[whole > 0] if log else whole
+        tick_positions = np.log10(whole) if log else whole
+        tick_positions = tick_positions[(tick_positions >= lo) & (tick_positions <= hi)]
+    ticks = [[float(p), _number_label(10.0**p if log else p)] for p in tick_positions]
+    return {"name": name, "kind": kind, "log": log, "range": [lo, hi], "ticks": ticks}
+
+
+def _label(choice: Any) -> str:
+    return choice if isinstance(choice, str) else repr(choice) if choice is None else str(choice)
+
+
+def _number_label(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def parallel(cache: StudyCache, snap: Snapshot, k: int) -> dict[str, Any]:
+    """Parallel coordinates: each shown trial's parameters and objective ``k``.
+
+    Parameters that some COMPLETE trial lacks (conditional ones) are left out, so every line
+    crosses every axis; ``omitted_params`` names them.
+    """
+    complete = snap.complete
+    names: set[str] | None = None
+    for trial in complete:
+        names = set(trial.params) if names is None else names & set(trial.params)
+    common = sorted(names or ())
+    everything = sorted({n for t in complete for n in t.params}) if complete else []
+    trials, values = _reduce_complete(cache, snap, k)
+    dists = _param_distributions(trials)
+    axes = []
+    for name in common:
+        positions = [_encode_param(t.distributions[name], t.params[name]) for t in trials]
+        axis = _axis(name, dists[name], positions)
+        axis["values"] = positions
+        axes.append(axis)
+    objective = [float(v) for v in values]
+    lo, hi = (min(objective), max(objective)) if objective else (0.0, 1.0)
+    if hi == lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    axes.append(
+        {
+            "name": cache.objective_label(k),
+            "kind": "objective",
+            "log": False,
+            "range": [lo, hi],
+            "ticks": [[float(p), _number_label(p)] for p in np.linspace(lo, hi, 5)],
+            "values": objective,
+        }
+    )
+    return {
+        "objective": k,
+        "label": cache.objective_label(k),
+        "direction": cache.directions[k].name.lower(),
+        "axes": axes,
+        "numbers": [t.number for t in trials],
+        "omitted_params": [n for n in everything if n not in common],
+        "n_complete": len(complete),
+        "n_shown": len(trials),
+    }
+
+
+def slices(cache: StudyCache, snap: Snapshot, k: int) -> dict[str, Any]:
+    """Per parameter, its value against objective ``k`` over the shown COMPLETE trials.
+
+    ``numbers`` and ``values`` are shared by all parameters; each parameter's ``x`` is aligned
+    with them, null where a trial lacks the parameter.
+    """
+    trials, values = _reduce_complete(cache, snap, k)
+    dists = _param_distributions(trials)
+    params = []
+    for name in sorted(dists):
+        dist = dists[name]
+        categorical = isinstance(dist, CategoricalDistribution)
+        x: list[Any] = [
+            (_label(t.params[name]) if categorical else t.params[name])
+            if name in t.params
+            else None
+            for t in trials
+        ]
+        params.append(
+            {
+                "name": name,
+                "kind": "categorical"
+                if categorical
+                else "int"
+                if isinstance(dist, IntDistribution)
+                else "float",
+                "log": bool(getattr(dist, "log", False)),
+                "categories": [_label(c) for c in dist.choices] if categorical else None,
+                "x": x,
+            }
+        )
+    return {
+        "objective": k,
+        "label": cache.objective_label(k),
+        "numbers": [t.number for t in trials],
+        "values": values.tolist(),
+        "params": params,
+        "n_complete": len(snap.complete),
+        "n_shown": len(trials),
+    }
+
+
+class _StudyView:
+    """The parts of :class:`~parzen.study.Study` that importance evaluators read, over the
+    cached trials (so evaluating costs no storage read)."""
+
+    def __init__(self, complete: list[FrozenTrial], directions: list[StudyDirection]) -> None:
+        self._complete = complete
+        self.directions = directions
+
+    @property
+    def direction(self) -> StudyDirection:
+        return self.directions[0]
+
+    def _is_multi_objective(self) -> bool:
+        return len(self.directions) > 1
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        return self._complete
+
+    def get_trials(
+        self, deepcopy: bool = False, states: Sequence[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        if states is None or TrialState.COMPLETE in states:
+            return self._complete
+        return []
+
+
+def importance(cache: StudyCache, snap: Snapshot) -> dict[str, Any]:
+    """PED-ANOVA parameter importances, one set per objective."""
+    from parzen.importance import get_param_importances
+
+    view: Any = _StudyView(snap.complete, cache.directions)
+    objectives = []
+    error = None
+    for k, direction in enumerate(cache.directions):
+        target: Callable[[FrozenTrial], float] | None = None
+        if len(cache.directions) > 1:
+            # With a target, lower is better: flip maximized objectives.
+            sign = _sign(direction)
+            target = lambda t, k=k, sign=sign: sign * _objective(t, k)  # noqa: E731
+        try:
+            result = get_param_importances(view, target=target)
+        except ValueError as e:
+            error = str(e)
+            break
+        objectives.append(
+            {
+                "objective": k,
+                "label": cache.objective_label(k),
+                "importances": [{"name": n, "importance": float(v)} for n, v in result.items()],
+            }
+        )
+    return {"objectives": objectives, "error": error, "n_complete": len(snap.complete)}
+
+
+def pareto(cache: StudyCache, snap: Snapshot, x: int, y: int) -> dict[str, Any]:
+    """Objectives ``x`` and ``y`` of the COMPLETE trials, the Pareto front marked.
+
+    The front is over all objectives, among feasible trials. Every front trial is shown;
+    the dominated and infeasible ones are reduced to an even sample.
+    """
+    from parzen.study._multi_objective import is_pareto_front, to_loss
+
+    if len(cache.directions) < 2:
+        raise BadRequest("The Pareto front plot needs a study with several objectives.")
+    complete = snap.complete
+    values = np.array(
+        [[_objective(t, i) for i in range(len(cache.directions))] for t in complete],
+        dtype=float,
+    ).reshape(len(complete), len(cache.directions))
+    feasible = np.array([is_feasible(t) for t in complete], dtype=bool)
+    front = np.zeros(len(complete), dtype=bool)
+    if feasible.any():
+        front[np.flatnonzero(feasible)] = is_pareto_front(
+            to_loss(values[feasible], cache.directions)
+        )
+    numbers = np.array([t.number for t in complete], dtype=int)
+
+    def points(mask: np.ndarray, limit: int | None) -> dict[str, list[Any]]:
+        index = np.flatnonzero(mask)
+        if limit is not None:
+            index = index[_stride(len(index), limit)]
+        return {
+            "number": numbers[index].tolist(),
+            "x": values[index, x].tolist(),
+            "y": values[index, y].tolist(),
+        }
+
+    front_points = points(front, None)
+    order = np.argsort(front_points["x"], kind="stable")
+    front_points = {key: [vals[i] for i in order] for key, vals in front_points.items()}
+    return {
+        "x": x,
+        "y": y,
+        "x_label": cache.objective_label(x),
+        "y_label": cache.objective_label(y),
+        "labels": [cache.objective_label(i) for i in range(len(cache.directions))],
+        "front": front_points,
+        "dominated": points(feasible & ~front, MAX_SCATTER_TRIALS),
+        "infeasible": points(~feasible, MAX_SCATTER_TRIALS),
+        "n_complete": len(complete),
+        "n_front": int(front.sum()),
+    }
