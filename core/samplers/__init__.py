@@ -1,21 +1,46 @@
-"""Samplers: how each trial's parameters are chosen."""
+"""Samplers: how each trial's parameters are chosen.
 
-from typing import Any
+Every sampler but the base class and ``RandomSampler`` loads on first use.
+"""
 
-from parzen.samplers import nsgaii
+from typing import TYPE_CHECKING
+
+from parzen._lazy import lazy_exports
 from parzen.samplers._base import BaseSampler
-from parzen.samplers._brute_force import BruteForceSampler
-from parzen.samplers._cmaes import CmaEsSampler
-from parzen.samplers._grid import GridSampler
-from parzen.samplers._nsga import NSGAIIISampler, NSGAIISampler
-from parzen.samplers._partial_fixed import PartialFixedSampler
-from parzen.samplers._qmc import QMCSampler
 from parzen.samplers._random import RandomSampler
+
+if TYPE_CHECKING:
+    from parzen.samplers import nsgaii
+    from parzen.samplers._brute_force import BruteForceSampler
+    from parzen.samplers._cmaes import CmaEsSampler
+    from parzen.samplers._gp import GPSampler
+    from parzen.samplers._grid import GridSampler
+    from parzen.samplers._nsga import NSGAIIISampler, NSGAIISampler
+    from parzen.samplers._partial_fixed import PartialFixedSampler
+    from parzen.samplers._qmc import QMCSampler
+    from parzen.samplers._tpe import TPESampler
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "BruteForceSampler": "._brute_force",
+        "CmaEsSampler": "._cmaes",
+        "GPSampler": "._gp",
+        "GridSampler": "._grid",
+        "NSGAIIISampler": "._nsga",
+        "NSGAIISampler": "._nsga",
+        "PartialFixedSampler": "._partial_fixed",
+        "QMCSampler": "._qmc",
+        "TPESampler": "._tpe",
+        "nsgaii": ".nsgaii",  # the public submodule of crossovers
+    },
+)
 
 __all__ = [
     "BaseSampler",
     "BruteForceSampler",
     "CmaEsSampler",
+    "GPSampler",
     "GridSampler",
     "NSGAIIISampler",
     "NSGAIISampler",
@@ -25,12 +50,3 @@ __all__ = [
     "TPESampler",
     "nsgaii",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # TPE loads scipy.special; `import parzen` must not.
-    if name == "TPESampler":
-        from parzen.samplers._tpe import TPESampler
-
-        return TPESampler
-    raise AttributeError(f"module 'parzen.samplers' has no attribute {name!r}")

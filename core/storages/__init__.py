@@ -2,23 +2,41 @@
 
 ``InMemoryStorage`` (the default for ``create_study()``) lives in this process; persistent
 storages (``RDBStorage`` for SQLite, PostgreSQL and MySQL; ``JournalStorage`` over a file or
-Redis) are shared by processes and machines.
+Redis) are shared by processes and machines, and load on first use.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from parzen.storages import journal
+from parzen._lazy import lazy_exports
 from parzen.storages._base import BaseStorage
 from parzen.storages._factory import get_storage
 from parzen.storages._heartbeat import RetryFailedTrialCallback, fail_stale_trials
 from parzen.storages._in_memory import InMemoryStorage
-from parzen.storages.journal import (
-    BaseJournalLogStorage,
-    JournalFileOpenLock,
-    JournalFileStorage,
-    JournalFileSymlinkLock,
-    JournalRedisStorage,
-    JournalStorage,
+
+if TYPE_CHECKING:
+    from parzen.storages import journal
+    from parzen.storages._rdb import RDBStorage
+    from parzen.storages.journal import (
+        BaseJournalLogStorage,
+        JournalFileOpenLock,
+        JournalFileStorage,
+        JournalFileSymlinkLock,
+        JournalRedisStorage,
+        JournalStorage,
+    )
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "BaseJournalLogStorage": ".journal",
+        "JournalFileOpenLock": ".journal",
+        "JournalFileStorage": ".journal",
+        "JournalFileSymlinkLock": ".journal",
+        "JournalRedisStorage": ".journal",
+        "JournalStorage": ".journal",
+        "RDBStorage": "._rdb",  # loads SQLAlchemy
+        "journal": ".journal",
+    },
 )
 
 __all__ = [
@@ -36,12 +54,3 @@ __all__ = [
     "get_storage",
     "journal",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # RDBStorage loads SQLAlchemy; `import parzen` must not.
-    if name == "RDBStorage":
-        from parzen.storages._rdb import RDBStorage
-
-        return RDBStorage
-    raise AttributeError(f"module 'parzen.storages' has no attribute {name!r}")
