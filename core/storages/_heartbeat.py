@@ -59,6 +59,43 @@ def fail_stale_trials(study: Study) -> list[int]:
     return [t.number for t in failed]
 
 
+def check_heartbeat_settings(
+    heartbeat_interval: Any, grace_period: Any, failed_trial_callback: Any
+) -> float | None:
+    """Validate a persistent storage's heartbeat arguments; return the grace period in force.
+
+    The grace period defaults to twice ``heartbeat_interval``; it is None when heartbeats are
+    off. Every persistent storage calls this, so they all accept and refuse the same things.
+    """
+
+    def positive(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+    if heartbeat_interval is not None and not positive(heartbeat_interval):
+        raise ValueError(
+            f"heartbeat_interval must be a positive number of seconds or None, got "
+            f"{heartbeat_interval!r}."
+        )
+    if grace_period is not None:
+        if heartbeat_interval is None:
+            raise ValueError(
+                f"grace_period={grace_period!r} needs heartbeats: also pass "
+                "heartbeat_interval (e.g. heartbeat_interval=60)."
+            )
+        if not positive(grace_period):
+            raise ValueError(
+                f"grace_period must be a positive number of seconds or None, got {grace_period!r}."
+            )
+    if failed_trial_callback is not None and heartbeat_interval is None:
+        raise ValueError(
+            "failed_trial_callback runs on trials that heartbeats failed: also pass "
+            "heartbeat_interval (e.g. heartbeat_interval=60)."
+        )
+    if heartbeat_interval is None:
+        return None
+    return grace_period if grace_period is not None else 2 * heartbeat_interval
+
+
 @contextmanager
 def heartbeat(study: Study, trial_id: int) -> Iterator[None]:
     """Send heartbeats for ``trial_id`` while the block runs (no-op when disabled)."""

@@ -21,6 +21,7 @@ from parzen.exceptions import StorageInternalError
 from parzen.integrations._dask import _codec
 from parzen.integrations._dask._scheduler import STORAGE_HANDLER, import_distributed, serve_storage
 from parzen.storages import BaseStorage, InMemoryStorage
+from parzen.storages._heartbeat import check_heartbeat_settings
 from parzen.study._direction import StudyDirection
 from parzen.study._frozen import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
@@ -92,7 +93,7 @@ class DaskStorage(BaseStorage):
         failed_trial_callback: Callable[[Study, FrozenTrial], None] | None = None,
     ) -> None:
         distributed = import_distributed()
-        _check_heartbeat_settings(heartbeat_interval, grace_period, failed_trial_callback)
+        check_heartbeat_settings(heartbeat_interval, grace_period, failed_trial_callback)
         spec: dict[str, Any]
         if storage is None:
             spec = {"kind": "memory"}
@@ -376,31 +377,3 @@ def _current_client() -> distributed.Client:
             "(or Client() for a local cluster)."
         ) from None
     return client
-
-
-def _check_heartbeat_settings(
-    heartbeat_interval: Any, grace_period: Any, failed_trial_callback: Any
-) -> None:
-    def positive(value: Any) -> bool:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-
-    if heartbeat_interval is not None and not positive(heartbeat_interval):
-        raise ValueError(
-            f"heartbeat_interval must be a positive number of seconds or None, got "
-            f"{heartbeat_interval!r}."
-        )
-    if grace_period is not None:
-        if heartbeat_interval is None:
-            raise ValueError(
-                f"grace_period={grace_period!r} needs heartbeats: also pass "
-                "heartbeat_interval (e.g. heartbeat_interval=60)."
-            )
-        if not positive(grace_period):
-            raise ValueError(
-                f"grace_period must be a positive number of seconds or None, got {grace_period!r}."
-            )
-    if failed_trial_callback is not None and heartbeat_interval is None:
-        raise ValueError(
-            "failed_trial_callback runs on trials that heartbeats failed: also pass "
-            "heartbeat_interval (e.g. heartbeat_interval=60)."
-        )

@@ -26,6 +26,7 @@ from parzen.distributions import (
 )
 from parzen.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from parzen.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from parzen.storages._heartbeat import check_heartbeat_settings
 from parzen.storages._rdb import _schema, models
 from parzen.storages._rdb._engine import Database, Prepared, masked, parse_url
 from parzen.study._direction import StudyDirection
@@ -124,45 +125,15 @@ class RDBStorage(BaseStorage):
         failed_trial_callback: Callable[[Study, FrozenTrial], None] | None = None,
         skip_table_creation: bool = False,
     ) -> None:
-        if heartbeat_interval is not None and (
-            isinstance(heartbeat_interval, bool)
-            or not isinstance(heartbeat_interval, (int, float))
-            or heartbeat_interval <= 0
-        ):
-            raise ValueError(
-                f"heartbeat_interval must be a positive number of seconds or None, got "
-                f"{heartbeat_interval!r}."
-            )
-        if grace_period is not None:
-            if heartbeat_interval is None:
-                raise ValueError(
-                    f"grace_period={grace_period!r} needs heartbeats: also pass "
-                    "heartbeat_interval (e.g. heartbeat_interval=60)."
-                )
-            if (
-                isinstance(grace_period, bool)
-                or not isinstance(grace_period, (int, float))
-                or grace_period <= 0
-            ):
-                raise ValueError(
-                    f"grace_period must be a positive number of seconds or None, got "
-                    f"{grace_period!r}."
-                )
-        if failed_trial_callback is not None and heartbeat_interval is None:
-            raise ValueError(
-                "failed_trial_callback runs on trials that heartbeats failed: also pass "
-                "heartbeat_interval (e.g. heartbeat_interval=60)."
-            )
+        grace_period = check_heartbeat_settings(
+            heartbeat_interval, grace_period, failed_trial_callback
+        )
         self.url = url
         self.engine_kwargs = dict(engine_kwargs or {})
         self.skip_compatibility_check = skip_compatibility_check
         self.skip_table_creation = skip_table_creation
         self.heartbeat_interval = heartbeat_interval
-        self.grace_period = (
-            grace_period
-            if grace_period is not None or heartbeat_interval is None
-            else 2 * heartbeat_interval
-        )
+        self.grace_period = grace_period
         self.failed_trial_callback = failed_trial_callback
 
         self._url = parse_url(url)

@@ -37,6 +37,7 @@ from parzen.storages._base import (
     finished_trial_error,
     unknown_study_name_error,
 )
+from parzen.storages._heartbeat import check_heartbeat_settings
 from parzen.storages.journal._base import BaseJournalBackend
 from parzen.study._direction import StudyDirection
 from parzen.study._frozen import FrozenStudy
@@ -155,27 +156,7 @@ class JournalStorage(BaseStorage):
                 f"JournalStorage needs a BaseJournalBackend, got {log_storage!r} "
                 f"({type(log_storage).__name__}). Pass e.g. JournalFileBackend('journal.log')."
             )
-        if heartbeat_interval is not None and not _positive_seconds(heartbeat_interval):
-            raise ValueError(
-                f"heartbeat_interval must be a positive number of seconds or None, got "
-                f"{heartbeat_interval!r}."
-            )
-        if grace_period is not None:
-            if heartbeat_interval is None:
-                raise ValueError(
-                    f"grace_period={grace_period!r} needs heartbeats: also pass "
-                    "heartbeat_interval (e.g. heartbeat_interval=60)."
-                )
-            if not _positive_seconds(grace_period):
-                raise ValueError(
-                    f"grace_period must be a positive number of seconds or None, got "
-                    f"{grace_period!r}."
-                )
-        if failed_trial_callback is not None and heartbeat_interval is None:
-            raise ValueError(
-                "failed_trial_callback runs on trials that heartbeats failed: also pass "
-                "heartbeat_interval (e.g. heartbeat_interval=60)."
-            )
+        check_heartbeat_settings(heartbeat_interval, grace_period, failed_trial_callback)
         self._backend = log_storage
         self._heartbeat_interval = heartbeat_interval
         self._grace_period = grace_period
@@ -743,10 +724,6 @@ _HANDLERS: dict[int, Callable[[JournalStorage, dict[str, Any]], Any]] = {
     _SET_TRIAL_SYSTEM_ATTR: JournalStorage._apply_set_trial_system_attr,
     _HEARTBEAT: JournalStorage._apply_heartbeat,
 }
-
-
-def _positive_seconds(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
 def _template_record(template: FrozenTrial) -> dict[str, Any]:
