@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from parzen.distributions import distribution_to_json
 from parzen.integrations._common import missing_framework_error, require_version
+from parzen.integrations._tracking import check_metric_name, metric_names
 from parzen.study._tell import FAIL_REASON_KEY
 from parzen.trial import FrozenTrial, TrialState
 
@@ -147,7 +148,7 @@ class MLflowCallback:
     ) -> None:
         self._mlflow = _import_mlflow()
         self._tracking_uri = tracking_uri
-        self._metric_name = _check_metric_name(metric_name)
+        self._metric_name = check_metric_name(metric_name)
         self._create_experiment = create_experiment
         self._mlflow_kwargs = _check_mlflow_kwargs(mlflow_kwargs)
         self._tag_study_user_attrs = tag_study_user_attrs
@@ -395,21 +396,7 @@ class MLflowCallback:
     # -- what is logged -----------------------------------------------------------------------
 
     def _metric_names(self, study: Study) -> list[str]:
-        n_objectives = len(study.directions)
-        if isinstance(self._metric_name, str):
-            if self._metric_name == "value" and study.metric_names is not None:
-                return list(study.metric_names)
-            if n_objectives == 1:
-                return [self._metric_name]
-            return [f"{self._metric_name}_{i}" for i in range(n_objectives)]
-        if len(self._metric_name) != n_objectives:
-            raise ValueError(
-                f"MLflowCallback got {len(self._metric_name)} metric name(s) "
-                f"{self._metric_name!r} for study {study.study_name!r}, which has "
-                f"{n_objectives} objective(s). Pass one name per objective, or a single name "
-                "to be suffixed _0, _1, ..."
-            )
-        return list(self._metric_name)
+        return metric_names("MLflowCallback", self._metric_name, study)
 
     def _params(self, trial: FrozenTrial, already_logged: Mapping[str, str]) -> list[Any]:
         params = []
@@ -469,21 +456,6 @@ class MLflowCallback:
 
     def _describe_uri(self) -> str:
         return repr(self._tracking_uri or self._mlflow.get_tracking_uri())
-
-
-def _check_metric_name(metric_name: str | Sequence[str]) -> str | list[str]:
-    if isinstance(metric_name, str):
-        return metric_name
-    if not isinstance(metric_name, Sequence) or not all(isinstance(n, str) for n in metric_name):
-        raise TypeError(
-            f"metric_name must be a str or a list of str (one per objective), got {metric_name!r}."
-        )
-    names = list(metric_name)
-    if not names:
-        raise ValueError("metric_name is an empty list; pass one name per objective.")
-    if len(set(names)) != len(names):
-        raise ValueError(f"metric_name repeats a name: {names!r}; give each objective its own.")
-    return names
 
 
 def _check_mlflow_kwargs(mlflow_kwargs: Mapping[str, Any] | None) -> dict[str, Any]:

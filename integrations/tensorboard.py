@@ -33,6 +33,7 @@ from parzen.integrations._common import (
     require_version,
     version_tuple,
 )
+from parzen.integrations._tracking import check_metric_name, metric_names
 from parzen.trial import TrialState
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ class TensorBoardCallback:
     def __init__(self, dirname: str | os.PathLike[str], metric_name: str | Sequence[str]) -> None:
         self._tb = _import_tensorboard()
         self._dirname = Path(dirname)
-        self._metric_name = _check_metric_name(metric_name)
+        self._metric_name = check_metric_name(metric_name)
         self._lock = threading.Lock()
         self._seeded = False
         self._space: dict[str, _Domain | None] = {}
@@ -359,19 +360,7 @@ class TensorBoardCallback:
             writer.close()
 
     def _metric_names(self, study: Study) -> list[str]:
-        n_objectives = len(study.directions)
-        if isinstance(self._metric_name, str):
-            if n_objectives == 1:
-                return [self._metric_name]
-            return [f"{self._metric_name}_{i}" for i in range(n_objectives)]
-        if len(self._metric_name) != n_objectives:
-            raise ValueError(
-                f"TensorBoardCallback got {len(self._metric_name)} metric name(s) "
-                f"{self._metric_name!r} for study {study.study_name!r}, which has "
-                f"{n_objectives} objective(s). Pass one name per objective, or a single name "
-                "to be suffixed _0, _1, ..."
-            )
-        return list(self._metric_name)
+        return metric_names("TensorBoardCallback", self._metric_name, study)
 
 
 def _hparam_info(api: Any, name: str, domain: _Domain | None) -> Any:
@@ -418,18 +407,3 @@ def _status(api: Any, state: TrialState) -> Any:
 
 def _secs(moment: Any) -> float:
     return time.time() if moment is None else float(moment.timestamp())
-
-
-def _check_metric_name(metric_name: str | Sequence[str]) -> str | list[str]:
-    if isinstance(metric_name, str):
-        return metric_name
-    if not isinstance(metric_name, Sequence) or not all(isinstance(n, str) for n in metric_name):
-        raise TypeError(
-            f"metric_name must be a str or a list of str (one per objective), got {metric_name!r}."
-        )
-    names = list(metric_name)
-    if not names:
-        raise ValueError("metric_name is an empty list; pass one name per objective.")
-    if len(set(names)) != len(names):
-        raise ValueError(f"metric_name repeats a name: {names!r}; give each objective its own.")
-    return names

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from parzen.integrations._common import missing_framework_error, require_version
+from parzen.integrations._tracking import check_metric_name, metric_names
 from parzen.study import StudyDirection
 from parzen.trial import TrialState
 
@@ -99,7 +100,7 @@ class WeightsAndBiasesCallback:
         as_multirun: bool = False,
     ) -> None:
         self._wandb = _import_wandb()
-        self._metric_name = _check_metric_name(metric_name)
+        self._metric_name = check_metric_name(metric_name)
         if wandb_kwargs is not None and not isinstance(wandb_kwargs, Mapping):
             raise TypeError(
                 f"wandb_kwargs must be a dict of wandb.init arguments, got "
@@ -291,33 +292,4 @@ class WeightsAndBiasesCallback:
         return kwargs
 
     def _metric_names(self, study: Study) -> list[str]:
-        n_objectives = len(study.directions)
-        if isinstance(self._metric_name, str):
-            if self._metric_name == "value" and study.metric_names is not None:
-                return list(study.metric_names)
-            if n_objectives == 1:
-                return [self._metric_name]
-            return [f"{self._metric_name}_{i}" for i in range(n_objectives)]
-        if len(self._metric_name) != n_objectives:
-            raise ValueError(
-                f"WeightsAndBiasesCallback got {len(self._metric_name)} metric name(s) "
-                f"{self._metric_name!r} for study {study.study_name!r}, which has "
-                f"{n_objectives} objective(s). Pass one name per objective, or a single name "
-                "to be suffixed _0, _1, ..."
-            )
-        return list(self._metric_name)
-
-
-def _check_metric_name(metric_name: str | Sequence[str]) -> str | list[str]:
-    if isinstance(metric_name, str):
-        return metric_name
-    if not isinstance(metric_name, Sequence) or not all(isinstance(n, str) for n in metric_name):
-        raise TypeError(
-            f"metric_name must be a str or a list of str (one per objective), got {metric_name!r}."
-        )
-    names = list(metric_name)
-    if not names:
-        raise ValueError("metric_name is an empty list; pass one name per objective.")
-    if len(set(names)) != len(names):
-        raise ValueError(f"metric_name repeats a name: {names!r}; give each objective its own.")
-    return names
+        return metric_names("WeightsAndBiasesCallback", self._metric_name, study)
