@@ -9,20 +9,17 @@ vectorized walk over the fitted scikit-learn trees.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from parzen.importance._base import BaseImportanceEvaluator, _sort_by_importance
-from parzen.importance._forest import _check_forest_args, _ForestData
+from parzen.importance._forest import _ForestData, _ForestEvaluator
 
 if TYPE_CHECKING:
-    from parzen.study import Study
-    from parzen.trial import FrozenTrial
+    pass
 
 
-class FanovaImportanceEvaluator(BaseImportanceEvaluator):
+class FanovaImportanceEvaluator(_ForestEvaluator):
     """fANOVA importance evaluator (needs scikit-learn: ``pip install "parzen[sklearn]"``).
 
     Fits a random forest from parameters to the target and returns, per parameter, the
@@ -54,38 +51,15 @@ class FanovaImportanceEvaluator(BaseImportanceEvaluator):
         'x'
     """
 
-    def __init__(self, n_trees: int = 64, max_depth: int = 64, *, seed: int | None = None) -> None:
-        _check_forest_args(n_trees, max_depth)
-        self._n_trees = n_trees
-        self._max_depth = max_depth
-        self._seed = seed
-
-    def evaluate(
-        self,
-        study: Study,
-        params: list[str] | None = None,
-        *,
-        target: Callable[[FrozenTrial], float] | None = None,
-    ) -> dict[str, float]:
-        """See :meth:`BaseImportanceEvaluator.evaluate`."""
-        if params is not None and not params:
-            return {}
-        data = _ForestData(study, params, target)
-        importances = dict.fromkeys(data.names, 0.0)
-        if data.varying:
-            forest = data.fit(self._n_trees, self._max_depth, self._seed)
-            shares = np.zeros(len(data.varying))
-            n_used = 0
-            for tree in forest.estimators_:
-                tree_shares = _main_effect_shares(tree.tree_, data.low, data.high)
-                if tree_shares is not None:
-                    shares += tree_shares
-                    n_used += 1
-            if n_used:
-                shares /= n_used
-            for name, share in zip(data.varying, shares):
-                importances[name] = float(share)
-        return _sort_by_importance(importances)
+    def _forest_importances(self, data: _ForestData, forest: Any) -> np.ndarray:
+        shares = np.zeros(len(data.varying))
+        n_used = 0
+        for tree in forest.estimators_:
+            tree_shares = _main_effect_shares(tree.tree_, data.low, data.high)
+            if tree_shares is not None:
+                shares += tree_shares
+                n_used += 1
+        return shares / n_used if n_used else shares
 
 
 def _leaf_boxes(tree: Any, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from parzen.importance._base import _build_matrix, _check_enough_trials, _check_target
+from parzen.importance._base import (
+    BaseImportanceEvaluator,
+    _build_matrix,
+    _check_enough_trials,
+    _check_target,
+    _sort_by_importance,
+)
 
 if TYPE_CHECKING:
     from parzen.study import Study
@@ -75,3 +81,35 @@ class _ForestData:
         )
         forest.fit(self.x, self.y)
         return forest
+
+
+class _ForestEvaluator(BaseImportanceEvaluator):
+    """An evaluator that fits a random forest to the trials and reads importances from it."""
+
+    def __init__(self, n_trees: int = 64, max_depth: int = 64, *, seed: int | None = None) -> None:
+        _check_forest_args(n_trees, max_depth)
+        self._n_trees = n_trees
+        self._max_depth = max_depth
+        self._seed = seed
+
+    def evaluate(
+        self,
+        study: Study,
+        params: list[str] | None = None,
+        *,
+        target: Callable[[FrozenTrial], float] | None = None,
+    ) -> dict[str, float]:
+        """See :meth:`BaseImportanceEvaluator.evaluate`."""
+        if params is not None and not params:
+            return {}
+        data = _ForestData(study, params, target)
+        importances = dict.fromkeys(data.names, 0.0)
+        if data.varying:
+            forest = data.fit(self._n_trees, self._max_depth, self._seed)
+            for name, value in zip(data.varying, self._forest_importances(data, forest)):
+                importances[name] = float(value)
+        return _sort_by_importance(importances)
+
+    def _forest_importances(self, data: _ForestData, forest: Any) -> np.ndarray:
+        """One importance per varying parameter of ``data``, from the fitted ``forest``."""
+        raise NotImplementedError

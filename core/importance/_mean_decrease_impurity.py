@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any
 
-from parzen.importance._base import BaseImportanceEvaluator, _sort_by_importance
-from parzen.importance._forest import _check_forest_args, _ForestData
+import numpy as np
 
-if TYPE_CHECKING:
-    from parzen.study import Study
-    from parzen.trial import FrozenTrial
+from parzen.importance._forest import _ForestData, _ForestEvaluator
 
 
-class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
+class MeanDecreaseImpurityImportanceEvaluator(_ForestEvaluator):
     """Mean-decrease-impurity importance evaluator (needs scikit-learn).
 
     Fits a random forest from parameters to the target and returns scikit-learn's
@@ -40,26 +36,5 @@ class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
         'x'
     """
 
-    def __init__(self, n_trees: int = 64, max_depth: int = 64, *, seed: int | None = None) -> None:
-        _check_forest_args(n_trees, max_depth)
-        self._n_trees = n_trees
-        self._max_depth = max_depth
-        self._seed = seed
-
-    def evaluate(
-        self,
-        study: Study,
-        params: list[str] | None = None,
-        *,
-        target: Callable[[FrozenTrial], float] | None = None,
-    ) -> dict[str, float]:
-        """See :meth:`BaseImportanceEvaluator.evaluate`."""
-        if params is not None and not params:
-            return {}
-        data = _ForestData(study, params, target)
-        importances = dict.fromkeys(data.names, 0.0)
-        if data.varying:
-            forest = data.fit(self._n_trees, self._max_depth, self._seed)
-            for name, value in zip(data.varying, forest.feature_importances_):
-                importances[name] = float(value)
-        return _sort_by_importance(importances)
+    def _forest_importances(self, data: _ForestData, forest: Any) -> np.ndarray:
+        return np.asarray(forest.feature_importances_)
