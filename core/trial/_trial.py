@@ -189,11 +189,10 @@ class Trial(BaseTrial):
             raise NotImplementedError(
                 "Trial.should_prune is not supported in multi-objective studies."
             )
-        frozen = self._cached_frozen_trial._copy()
-        # Pruners may keep state in system attributes they write to the storage themselves
-        # (successive halving's rungs), which this trial's local copy has not seen.
-        frozen.system_attrs = self.storage.get_trial_system_attrs(self._trial_id)
-        return bool(self.study.pruner.prune(self.study, frozen))
+        # The local copy holds everything written through this trial. A pruner that keeps
+        # state of its own in the storage (successive halving's rungs) reads it back itself,
+        # only when it needs it, instead of every call paying a storage read.
+        return bool(self.study.pruner.prune(self.study, self._cached_frozen_trial._copy()))
 
     # -- attributes -------------------------------------------------------------------------
 
