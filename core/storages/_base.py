@@ -104,6 +104,15 @@ class BaseStorage(abc.ABC):
             UpdateFinishedTrialError: the trial has finished.
         """
 
+    def defer_param_writes(self, trial_id: int) -> None:
+        """Hint that this process runs the trial to its end and finishes it itself.
+
+        ``Study.optimize`` says so for each trial it runs. A storage may then write the
+        parameters the trial is given in batches instead of one by one, as long as it shows
+        them to its own readers at once and stores them before or with the trial's end
+        (:class:`~parzen.storages.RDBStorage` does). The default writes each at once.
+        """
+
     @abc.abstractmethod
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
         """Return the id of a study's trial with the given number; KeyError if none."""

@@ -128,6 +128,8 @@ def run_trial(
     """Run one trial of ``func``: ask, call with heartbeats, tell, log. Returns the result."""
     fail_stale_trials(study)
     trial = study.ask()
+    # This loop tells the trial itself, whatever happens to the objective.
+    study._storage.defer_param_writes(trial._trial_id)
     returned: Any = None
     state: TrialState | None = None
     error: BaseException | None = None

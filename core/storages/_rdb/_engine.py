@@ -14,7 +14,9 @@ Four ways to talk to the database, chosen per operation to keep round trips few:
   load), which it makes several times cheaper.
 
 Each retries, with exponential backoff and jitter, on the errors that mean "try again":
-SQLite's busy/locked, deadlocks, lock-wait timeouts and serialization failures.
+SQLite's busy/locked, deadlocks, lock-wait timeouts and serialization failures. On a SQLite
+file, writers of every process first line up in a :class:`WriterQueue`, so that they rarely
+see "busy" at all.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from parzen.exceptions import StorageInternalError
+from parzen.storages._rdb._writer_queue import WriterQueue
 
 T = TypeVar("T")
 
@@ -49,8 +52,10 @@ _MAX_ATTEMPTS = 12
 _FIRST_BACKOFF = 0.005
 _MAX_BACKOFF = 1.0
 # SQLite's own busy handler sleeps 1, 2, 5, 10, ... ms between attempts: far longer than the
-# ~0.1 ms a parzen write holds the lock, so two processes writing one file would mostly
-# sleep. parzen makes SQLite fail at once and retries itself on a finer schedule.
+# ~0.1 ms a parzen write holds the lock. parzen's writers queue for the lock instead (see
+# WriterQueue); a writer that is not in the queue (another program, or a directory where the
+# lock file cannot be made) makes SQLite fail at once, and parzen retries on a finer
+# schedule.
 _SQLITE_FIRST_BACKOFF = 0.0002
 _SQLITE_MAX_BACKOFF = 0.01
 # A pooled connection unused for this long is checked before use: servers and firewalls drop
@@ -121,6 +126,9 @@ class Database:
         # turns on.
         self._lock: threading.RLock | None = threading.RLock() if self.is_memory else None
         self.engine = self._create(kwargs, autocommit=False)
+        self.writer_queue: WriterQueue | None = None
+        if self.is_sqlite and not self.is_memory and url.database and not url.query.get("uri"):
+            self.writer_queue = WriterQueue(url.database)
         self.autocommit_engine: Engine
         self.tx_engine: Engine
         if self.is_sqlite:
@@ -190,20 +198,25 @@ class Database:
         self.engine.dispose(close=close)
         if self.autocommit_engine is not self.engine:
             self.autocommit_engine.dispose(close=close)
+        if self.writer_queue is not None:
+            if close:
+                self.writer_queue.close()
+            else:
+                self.writer_queue.after_fork()
 
     # -- running work -----------------------------------------------------------------------
 
     def write(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` in one transaction, retried whole on transient errors."""
-        return self._run(self.tx_engine, fn, transaction=True, retry_disconnect=False)
+        return self._run(self.tx_engine, fn, transaction=True, writes=True)
 
     def auto(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn``'s statements each in its own autocommit transaction."""
-        return self._run(self.autocommit_engine, fn, transaction=False, retry_disconnect=False)
+        return self._run(self.autocommit_engine, fn, transaction=False, writes=True)
 
     def read(self, fn: Callable[[Connection], T]) -> T:
         """Run queries (autocommit; retried on transient errors and lost connections)."""
-        return self._run(self.autocommit_engine, fn, transaction=False, retry_disconnect=True)
+        return self._run(self.autocommit_engine, fn, transaction=False, writes=False)
 
     def _run(
         self,
@@ -211,12 +224,15 @@ class Database:
         fn: Callable[[Connection], T],
         *,
         transaction: bool,
-        retry_disconnect: bool,
+        writes: bool,
     ) -> T:
+        queue = self._queue(writes)
+
         def once() -> T:
             with (
                 self._lock if self._lock is not None else nullcontext(),
                 self.connect(engine) as conn,
+                queue,
             ):
                 if transaction:
                     with conn.begin():
@@ -225,14 +241,24 @@ class Database:
                 conn.commit()
                 return result
 
-        return self.retrying(once, retry_disconnect=retry_disconnect)
+        # A read can be run again after losing its connection; a write may have committed.
+        return self.retrying(once, retry_disconnect=not writes)
 
-    def cursor(self, fn: Callable[[Any], T], *, transaction: bool = False) -> T:
+    def _queue(self, writes: bool) -> contextlib.AbstractContextManager[None]:
+        if writes and self.writer_queue is not None:
+            return self.writer_queue
+        return nullcontext()
+
+    def cursor(
+        self, fn: Callable[[Any], T], *, transaction: bool = False, read_only: bool = False
+    ) -> T:
         """Run ``fn`` on a driver cursor: the fast path of the hot statements.
 
-        Without ``transaction`` each statement commits by itself. Retried like ``write``.
+        Without ``transaction`` each statement commits by itself. Retried like ``write``;
+        ``read_only`` says that ``fn`` only queries (it skips the writer queue).
         """
         engine = self.tx_engine if transaction else self.autocommit_engine
+        queue = self._queue(not read_only)
 
         def once() -> T:
             with self._lock if self._lock is not None else nullcontext():
@@ -245,11 +271,13 @@ class Database:
                 try:
                     cursor = connection.cursor()
                     try:
-                        if transaction and self.is_sqlite:
-                            cursor.execute("BEGIN IMMEDIATE")
-                        result = fn(cursor)
-                        if transaction:
-                            connection.commit()
+                        # In the queue only for the transaction itself, not the pool's work.
+                        with queue:
+                            if transaction and self.is_sqlite:
+                                cursor.execute("BEGIN IMMEDIATE")
+                            result = fn(cursor)
+                            if transaction:
+                                connection.commit()
                         return result
                     except BaseException as e:
                         if transaction:

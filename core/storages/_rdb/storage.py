@@ -29,6 +29,7 @@ from parzen.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
 from parzen.storages._heartbeat import check_heartbeat_settings
 from parzen.storages._rdb import _schema, models
 from parzen.storages._rdb._engine import Database, Prepared, masked, parse_url
+from parzen.storages._rdb._pending import PendingParam, PendingParams
 from parzen.study._direction import StudyDirection
 from parzen.study._frozen import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
@@ -64,18 +65,25 @@ class RDBStorage(BaseStorage):
     only what finished since its last read.
 
     SQLite runs in WAL mode (readers do not block the writer, ``synchronous=NORMAL``: safe
-    against a killed process) and waits up to 60 s for other writers; transactions that
-    collide (locks, deadlocks, serialization failures) are retried with exponential backoff
-    on every backend. A server that does not answer fails the connection after
-    ``connect_timeout`` (10 s) with a :class:`~parzen.exceptions.StorageInternalError`.
+    against a killed process); the writers of all processes line up for its one write lock
+    (an ``flock`` on ``<database>-parzen-lock``, a file created beside the database) and wait
+    up to 60 s. Transactions that collide (locks, deadlocks, serialization failures) are
+    retried with exponential backoff on every backend. A server that does not answer fails
+    the connection after ``connect_timeout`` (10 s) with a
+    :class:`~parzen.exceptions.StorageInternalError`.
 
-    Each parameter is written when it is suggested, one statement per suggestion, as in
-    Optuna: other workers, dashboards and the failed-trial callback see a running trial's
-    parameters at once, and a worker that dies leaves them behind. The writes of a running
-    trial are single autocommit statements (one round trip each); on PostgreSQL they commit
-    asynchronously (``synchronous_commit=off``: a crash of the *server* may lose the last
-    ~0.6 s of them, never corrupting anything), while finishing a trial commits synchronously
-    and so makes the whole trial durable.
+    In a trial run by ``Study.optimize`` (which finishes its trials itself), the parameters
+    are written together: with the trial's end if it ends within 10 ms, otherwise by a
+    background thread 10 ms after they were suggested (and at interpreter exit). This storage
+    sees them at once; other workers, dashboards and the failed-trial callback see them within
+    those 10 ms, and a worker killed later leaves them behind. One write per trial instead of
+    one per parameter is what lets several processes share a SQLite file at full speed.
+    Parameters of a trial from ``Study.ask``, which another process may tell, are written
+    when suggested. The other writes of a running trial (intermediate
+    values, attributes) are single autocommit statements, one round trip each; on PostgreSQL
+    they commit asynchronously (``synchronous_commit=off``: a crash of the *server* may lose
+    the last ~0.6 s of them, never corrupting anything), while finishing a trial commits
+    synchronously and so makes the whole trial durable.
 
     Heartbeats, when enabled, are written and compared with the database server's clock, and a
     trial counts its start as its first heartbeat: a worker that dies before its first beat
@@ -153,6 +161,7 @@ class RDBStorage(BaseStorage):
         self._json_dists: dict[str, BaseDistribution] = {}
         self._dist_json: dict[BaseDistribution, str] = {}
         self._just_created: dict[int, FrozenTrial] = {}
+        self._pending = PendingParams(self._write_params)
         self._prepared: dict[Any, Prepared] = {}
         self._dialect_ready = False
 
@@ -573,19 +582,54 @@ class RDBStorage(BaseStorage):
         _check_name(param_name, "parameter name")
         study_id, _ = self._trial_meta(trial_id)
         self._check_distribution(study_id, param_name, distribution)
-        value, kind = models.encode_float(float(param_value_internal))
-        self._write_trial_child(
-            trial_id,
-            models.trial_params,
-            {"param_name": param_name},
-            {
-                "param_value": value,
-                "value_kind": kind,
-                "distribution_json": self._to_json(distribution),
-            },
-        )
+        value = float(param_value_internal)
+        models.encode_float(value)  # refuses what cannot be stored, before it is kept
+        param = PendingParam(param_name, value, distribution, self._to_json(distribution))
+        # A running trial of this storage writes its parameters in batches (see _pending).
+        if not self._pending.add(trial_id, param):
+            self._write_param(trial_id, param)
         with self._lock:
             self._param_dists.setdefault(study_id, {}).setdefault(param_name, distribution)
+
+    def defer_param_writes(self, trial_id: int) -> None:
+        self._pending.own(trial_id)
+
+    def _write_param(self, trial_id: int, param: PendingParam) -> None:
+        """Insert or replace one parameter of an unfinished trial."""
+        row = _param_row(param)
+        keys = {"param_name": row.pop("param_name")}
+        self._write_trial_child(trial_id, models.trial_params, keys, row)
+
+    def _write_params(self, trial_id: int, params: list[PendingParam]) -> None:
+        """Write a running trial's pending parameters in one transaction (see _pending).
+
+        Nothing is written if another process has finished the trial meanwhile.
+        """
+        insert = self._insert_param_stmt()
+
+        def run(cursor: Any) -> None:
+            for param in params:
+                if insert.run(cursor, trial_id=trial_id, **_param_row(param)).rowcount != 1:
+                    raise _NotUpdatable()
+
+        try:
+            self._db.cursor(run, transaction=True)
+        except _NotUpdatable:
+            self._pending.disown(trial_id)
+        except self._db.integrity_errors as e:
+            if not self._db.is_duplicate_key(e):
+                raise
+            # A name this trial already has in the database: one at a time, replacing.
+            for param in params:
+                try:
+                    self._write_param(trial_id, param)
+                except UpdateFinishedTrialError:
+                    self._pending.disown(trial_id)
+                    return
+
+    def _insert_param_stmt(self) -> Prepared:
+        table = models.trial_params
+        return self._stmt(("insert_child", table.name), lambda: _insert_child(table))
 
     def set_trial_intermediate_value(
         self, trial_id: int, step: int, intermediate_value: float
@@ -683,9 +727,41 @@ class RDBStorage(BaseStorage):
         if state == TrialState.RUNNING:
             return self._start_waiting_trial(trial_id, now, value_list)
 
+        with self._pending.taken(trial_id) as params:
+            try:
+                self._change_state(trial_id, study_id, state, value_list, now, params)
+            except self._db.integrity_errors as e:
+                if not params or not self._db.is_duplicate_key(e):
+                    raise
+                # A pending name the trial already has in the database: write them one at a
+                # time (replacing), then change the state.
+                for param in params:
+                    self._write_param(trial_id, param)
+                params.clear()
+                self._change_state(trial_id, study_id, state, value_list, now, [])
+        if state.is_finished():
+            self._pending.disown(trial_id)
+        return True
+
+    def _change_state(
+        self,
+        trial_id: int,
+        study_id: int,
+        state: TrialState,
+        value_list: list[float] | None,
+        now: datetime.datetime,
+        params: list[PendingParam],
+    ) -> None:
+        """One transaction: the pending parameters, the state, and the values if given."""
         finished = state.is_finished()
+        insert_param = self._insert_param_stmt()
 
         def run(cursor: Any) -> int | None:
+            for param in params:
+                # Before the state changes: the insert requires an unfinished trial.
+                row = _param_row(param)
+                if insert_param.run(cursor, trial_id=trial_id, **row).rowcount != 1:
+                    raise _NotUpdatable()
             seq = self._next_finish_seq(cursor, study_id) if finished else None
             updated = (
                 self._stmt(("set_state", finished), lambda: _set_state(finished))
@@ -706,8 +782,8 @@ class RDBStorage(BaseStorage):
         try:
             self._db.cursor(run, transaction=True)
         except _NotUpdatable:
+            self._pending.disown(trial_id)
             self._raise_not_updatable(trial_id)
-        return True
 
     def _start_waiting_trial(
         self, trial_id: int, now: datetime.datetime, values: list[float] | None
@@ -761,7 +837,7 @@ class RDBStorage(BaseStorage):
             if cached is None:
                 cached = self._just_created.pop(trial_id, None)
         if cached is not None:
-            return cached._copy()
+            return self._pending.overlay(cached._copy())
         loaded, _ = self._load("trial", lambda: [_t.c.trial_id == _TRIAL_ID], trial_id=trial_id)
         if not loaded:
             raise KeyError(f"No trial with id {trial_id} in {self!r}.")
@@ -770,7 +846,7 @@ class RDBStorage(BaseStorage):
             with self._lock:
                 self._finished_by_id[trial_id] = trial
             return trial._copy()
-        return trial
+        return self._pending.overlay(trial)
 
     def get_trial_number_from_id(self, trial_id: int) -> int:
         return self._trial_meta(trial_id)[1]
@@ -795,6 +871,8 @@ class RDBStorage(BaseStorage):
         else:
             unfinished = self._load_unfinished(study_id, states)
             finished = []
+        for trial in unfinished:
+            self._pending.overlay(trial)
         merged = sorted([*finished, *unfinished], key=_number) if unfinished else finished
         if states is not None:
             merged = [t for t in merged if t.state in states]
@@ -1099,7 +1177,9 @@ class RDBStorage(BaseStorage):
                 conditions(), with_study, typed_nulls=self._db.backend == "postgresql"
             ),
         )
-        rows = self._db.cursor(lambda cursor: query.run(cursor, **params).fetchall())
+        rows = self._db.cursor(
+            lambda cursor: query.run(cursor, **params).fetchall(), read_only=True
+        )
         parse_dt = self._db.is_sqlite
         records: dict[int, _Record] = {}
         study_exists = not with_study
@@ -1465,6 +1545,16 @@ def _insert_rows(table: sa.Table) -> sa.Insert:
 
 def _delete_values() -> sa.Delete:
     return sa.delete(models.trial_values).where(models.trial_values.c.trial_id == _TRIAL_ID)
+
+
+def _param_row(param: PendingParam) -> dict[str, Any]:
+    value, kind = models.encode_float(param.value)
+    return {
+        "param_name": param.name,
+        "param_value": value,
+        "value_kind": kind,
+        "distribution_json": param.distribution_json,
+    }
 
 
 def _scalar(cursor: Any) -> Any:

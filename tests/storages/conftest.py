@@ -1,0 +1,127 @@
+"""Databases for the RDBStorage tests: SQLite files, PostgreSQL schemas, MySQL databases.
+
+Each server backend gets a database (MySQL) or schema (PostgreSQL) of its own for the test
+session, dropped at the end (and, if the session was killed, by a later session once it is six
+hours old), so parallel runs never see each other's tables. Tests that need a server skip when
+it is unreachable, and fail instead when the ``CI`` environment variable is set.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from parzen.storages._rdb import RDBStorage, models
+from parzen.testing.services import MYSQL_URL, POSTGRESQL_URL, require_service
+
+BACKENDS = ["sqlite", "postgresql", "mysql"]
+
+# -- databases --------------------------------------------------------------------------------
+
+
+_PREFIX = "parzen_test_"
+_STALE_AFTER = 6 * 3600  # seconds: leftovers of test sessions that were killed
+
+
+def _session_name() -> str:
+    return f"{_PREFIX}{int(time.time())}_{uuid.uuid4().hex[:8]}"
+
+
+def _is_stale(name: str) -> bool:
+    stamp = name[len(_PREFIX) :].split("_", 1)[0]
+    return stamp.isdigit() and int(stamp) < time.time() - _STALE_AFTER
+
+
+def _require(url: str, name: str) -> sa.URL:
+    parsed = sa.make_url(url)
+    require_service(name, parsed.host or "127.0.0.1", parsed.port or 0)
+    return parsed
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A URL whose connections use a schema of their own, dropped after the session."""
+    base = _require(POSTGRESQL_URL, "PostgreSQL").set(drivername="postgresql+psycopg")
+    schema = _session_name()
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        existing = conn.execute(sa.text("SELECT nspname FROM pg_namespace")).scalars().all()
+        for stale in filter(_is_stale, (n for n in existing if n.startswith(_PREFIX))):
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{stale}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> Iterator[str]:
+    """A URL of a database of its own, dropped after the session."""
+    base = _require(MYSQL_URL, "MariaDB/MySQL").set(drivername="mysql+pymysql")
+    database = _session_name()
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        existing = conn.execute(sa.text("SHOW DATABASES")).scalars().all()
+        for stale in filter(_is_stale, (n for n in existing if n.startswith(_PREFIX))):
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{stale}`"))
+        conn.execute(sa.text(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4"))
+    try:
+        yield base.set(database=database).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE `{database}`"))
+        admin.dispose()
+
+
+def _wipe(url: str) -> None:
+    """Delete every study (and, by cascade, everything else) of a session database."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if sa.inspect(conn).has_table(models.studies.name):
+                if engine.dialect.name == "sqlite":
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.execute(sa.delete(models.studies))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def url_of(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], str]:
+    """Map a backend name to the URL of an empty parzen database for this test."""
+
+    def url_of(backend: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / 'study.db'}"
+        url: str = request.getfixturevalue(f"{backend}_url")
+        _wipe(url)
+        return url
+
+    return url_of
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def url(backend: str, url_of: Callable[[str], str]) -> str:
+    return url_of(backend)
+
+
+@pytest.fixture
+def storage(url: str) -> Iterator[RDBStorage]:
+    storage = RDBStorage(url)
+    yield storage
+    storage._db.dispose()
