@@ -24,6 +24,7 @@ from parzen.samplers._gp._acqf import (
     nondominated_boxes,
 )
 from parzen.samplers._gp._gp import GPRegressor, fit_theta, neg_log_posterior
+from parzen.samplers._gp._sampler import _running_rows
 from parzen.samplers._gp._search_space import SearchSpaceEncoding, encode_trials
 from parzen.testing.samplers import SamplerConformance
 from parzen.trial import TrialState
@@ -346,6 +347,24 @@ def test_two_workers() -> None:
     assert len(study.trials) == 12
     points = {tuple(t.params.values()) for t in study.trials}
     assert len(points) == 12
+
+
+def test_a_suggestion_counts_as_running_before_its_trial_writes_it() -> None:
+    # Two threads: the second may ask before the first trial has written its parameters.
+    sampler = GPSampler(seed=0, n_startup_trials=4)
+    study = parzen.create_study(sampler=sampler)
+    study.optimize(_sphere, n_trials=6)
+    first, second = study.ask(), study.ask()
+    space = sampler.infer_relative_search_space(study, first._cached_frozen_trial)
+    suggested = sampler.sample_relative(study, first._cached_frozen_trial, space)
+    assert study._storage.get_trial(first._trial_id).params == {}  # nothing written yet
+    encoding = SearchSpaceEncoding(space)
+    rows = _running_rows(study, second._cached_frozen_trial, encoding, sampler._suggested)
+    np.testing.assert_allclose(rows, encode_trials(encoding, [suggested]))
+    other = sampler.sample_relative(study, second._cached_frozen_trial, space)
+    assert other != suggested
+    study.tell(first, 1.0)
+    assert first._trial_id not in sampler._suggested
 
 
 def test_independent_sampling_warns_after_startup(caplog: pytest.LogCaptureFixture) -> None:

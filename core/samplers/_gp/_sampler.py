@@ -11,7 +11,7 @@ import contextlib
 import math
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,6 +34,8 @@ _N_INCUMBENTS = 8
 _N_CANDIDATES = 1024
 # Up to this many observations the linear algebra runs on one BLAS thread.
 _MAX_SINGLE_THREAD_N = 1000
+# Suggestions remembered for running trials are dropped beyond this many (asked, never told).
+_MAX_SUGGESTED = 1024
 # threadpoolctl's controller (False: not installed), created on first use; the active limit
 # and how many suggestions run under it.
 _BLAS_CONTROLLER: Any = None
@@ -134,11 +136,16 @@ class GPSampler(BaseSampler):
         self._lock = threading.Lock()
         self._histories: dict[tuple[int, int], _History] = {}
         self._sobol_engines: dict[int, Any] = {}
+        # What this sampler suggested for trials still running, by trial id: the search space
+        # and the parameters. A parallel worker of this process may ask before those trials
+        # have written their parameters, and must not suggest the same point.
+        self._suggested: dict[int, tuple[dict[str, BaseDistribution], dict[str, Any]]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["_lock"]
         state["_histories"] = {}
+        state["_suggested"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -176,10 +183,14 @@ class GPSampler(BaseSampler):
             data = history.data(encoding)
             if len(data.x) < max(self._n_startup_trials, 1):
                 return {}
-            running = _running_rows(study, trial, encoding)
+            running = _running_rows(study, trial, encoding, self._suggested)
             with _blas_threads_limited(len(data.x) + len(running)):
                 x = self._suggest(study, history, encoding, data, running)
-        return encoding.decode(x)
+            params = encoding.decode(x)
+            if len(self._suggested) >= _MAX_SUGGESTED:  # trials asked and never told
+                self._suggested.clear()
+            self._suggested[trial._trial_id] = (search_space, params)
+        return params
 
     def sample_independent(
         self,
@@ -210,6 +221,8 @@ class GPSampler(BaseSampler):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
+        with self._lock:
+            self._suggested.pop(trial._trial_id, None)
         if self._constraints_func is not None and state in (
             TrialState.COMPLETE,
             TrialState.PRUNED,
@@ -412,18 +425,31 @@ def _pareto_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return x[~dominated]
 
 
-def _running_rows(study: Study, trial: FrozenTrial, encoding: SearchSpaceEncoding) -> np.ndarray:
-    """Encoded parameters of the other running trials that have the whole search space."""
+def _running_rows(
+    study: Study,
+    trial: FrozenTrial,
+    encoding: SearchSpaceEncoding,
+    suggested: Mapping[int, tuple[dict[str, BaseDistribution], dict[str, Any]]],
+) -> np.ndarray:
+    """Encoded parameters of the other running trials that have the whole search space.
+
+    A trial's parameters come from the storage, completed by what this sampler suggested for
+    it (which the trial may not have written yet).
+    """
     running = study._storage.get_all_trials(
         study._study_id, deepcopy=False, states=(TrialState.RUNNING,)
     )
-    params = [
-        t.params
-        for t in running
-        if t._trial_id != trial._trial_id
-        and all(t.distributions.get(name) == dist for name, dist in encoding.signature)
-    ]
-    return encode_trials(encoding, params)
+    rows = []
+    for t in running:
+        if t._trial_id == trial._trial_id:
+            continue
+        distributions, params = t.distributions, t.params
+        if t._trial_id in suggested:
+            space, values = suggested[t._trial_id]
+            distributions, params = {**space, **distributions}, {**values, **params}
+        if all(distributions.get(name) == dist for name, dist in encoding.signature):
+            rows.append(params)
+    return encode_trials(encoding, rows)
 
 
 class _Data:
