@@ -106,6 +106,26 @@ def test_weights_function_of_the_wrong_length_is_an_error() -> None:
 # -- the Parzen estimator -----------------------------------------------------------------------
 
 
+def test_joint_bandwidth_follows_the_rule_of_thumb() -> None:
+    rng = np.random.RandomState(1)
+    dims = [SearchDim(f"x{i}", FloatDistribution(-5, 5)) for i in range(5)]
+    n = 20
+    obs = {dim.name: rng.normal(1.0, 0.5 + i, n).clip(-5, 5) for i, dim in enumerate(dims)}
+    joint = ParzenEstimator(dims, obs, np.ones(n), **_KW, joint_bandwidth=True)
+    points = np.column_stack([obs[d.name] for d in dims])
+    expected = np.clip(1.06 * points.std(axis=0) * n ** (-1 / 9), 10 / 22, 10)
+    np.testing.assert_allclose(joint._sigma[1:], np.tile(expected, (n, 1)))
+    np.testing.assert_allclose(joint._sigma[0], 10.0)  # the prior stays as wide as the domain
+    # The neighbour rule, by contrast, gives each kernel its own (here mostly narrower) width.
+    plain = ParzenEstimator(dims, obs, np.ones(n), **_KW)
+    assert np.median(plain._sigma[1:]) < np.median(joint._sigma[1:])
+    # A single parameter keeps the neighbour rule.
+    one = ParzenEstimator(dims[:1], obs, np.ones(n), **_KW, joint_bandwidth=True)
+    np.testing.assert_allclose(
+        one._sigma, ParzenEstimator(dims[:1], obs, np.ones(n), **_KW)._sigma
+    )
+
+
 def test_continuous_density_matches_scipy() -> None:
     rng = np.random.RandomState(0)
     dims = [
@@ -483,8 +503,15 @@ def test_constraints_steer_sampling_to_the_feasible_region() -> None:
     assert feasible_fraction(constrained) > 0.6 > 0.2 > feasible_fraction(plain)
     stored = constrained.trials[0].system_attrs["constraints"]
     assert stored == {"0": 2.0 - constrained.trials[0].params["x"]}
-    best_feasible = min(t.value for t in constrained.trials if t.params["x"] >= 2)
-    assert best_feasible < 4.5
+
+    # Near the constrained optimum, 4 at (2, 0): the median best over three seeds (one seed's
+    # best varies between about 4.0 and 5.7).
+    def best_feasible(seed: int) -> float:
+        study = parzen.create_study(sampler=TPESampler(seed=seed, constraints_func=constraints))
+        study.optimize(objective, n_trials=80)
+        return min(t.value for t in study.trials if t.params["x"] >= 2)
+
+    assert float(np.median([best_feasible(seed) for seed in range(3)])) < 4.8
 
 
 def test_constraints_set_on_the_trial_steer_too() -> None:

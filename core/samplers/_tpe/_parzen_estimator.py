@@ -17,7 +17,12 @@ the domain, as wide as it; uniform for categoricals) that keeps every region rea
 Bandwidths follow Bergstra et al. (2011): per dimension, the larger gap from an observation to
 its sorted neighbours (the prior's centre counts as one; the domain ends do with
 ``consider_endpoints``), and never below ``width / min(100, n + 1)`` ("magic clip", Watanabe
-2023). A multivariate estimator uses product kernels over these per-dimension bandwidths.
+2023). A multivariate estimator uses product kernels over these per-dimension bandwidths, or,
+with ``joint_bandwidth``, over one bandwidth per dimension shared by every kernel: the
+rule of thumb ``1.06 * sd * n ** (-1 / (D + 4))`` for ``D`` numeric dimensions (Silverman,
+"Density Estimation for Statistics and Data Analysis", 1986), within the same floor and the
+width. In many dimensions the neighbour gaps of a few points are far narrower than the spread
+of the points, and kernels that narrow make ``l(x)`` a set of spikes on the good trials.
 
 The log-density of ``S`` samples under ``K`` kernels is an ``(S, K)`` matrix. For continuous
 dimensions, ``sum_d ((x_d - mu_kd) / sigma_kd) ** 2`` expands into one matrix product of
@@ -142,6 +147,8 @@ class ParzenEstimator:
         consider_magic_clip: Keep bandwidths above ``width / min(100, n + 1)``.
         consider_endpoints: Treat the domain ends as neighbours when computing bandwidths.
         categorical_distance_func: Per categorical parameter, a distance between two choices.
+        joint_bandwidth: With two or more numeric parameters, give all kernels the same
+            bandwidth per dimension, by the multivariate rule of thumb (see the module).
     """
 
     def __init__(
@@ -155,6 +162,7 @@ class ParzenEstimator:
         consider_magic_clip: bool,
         consider_endpoints: bool,
         categorical_distance_func: Mapping[str, Callable[[Any, Any], float]] | None = None,
+        joint_bandwidth: bool = False,
     ) -> None:
         self._dims = list(dims)
         n = len(weights)
@@ -205,15 +213,18 @@ class ParzenEstimator:
                 min_sigma = width / min(100.0, 1.0 + n_points)
             else:
                 min_sigma = width * 1e-12
-            sigmas = _neighbour_sigmas(
-                mus,
-                None,
-                lo,
-                hi,
-                min_sigma,
-                consider_prior=self._has_prior,
-                consider_endpoints=consider_endpoints,
-            )
+            if joint_bandwidth and len(numeric) > 1 and n > 0:
+                sigmas = rule_of_thumb_sigmas(mus, width, min_sigma)
+            else:
+                sigmas = _neighbour_sigmas(
+                    mus,
+                    None,
+                    lo,
+                    hi,
+                    min_sigma,
+                    consider_prior=self._has_prior,
+                    consider_endpoints=consider_endpoints,
+                )
             if self._has_prior:
                 mus = np.vstack(((lo + hi) / 2, mus))
                 sigmas = np.vstack((width, sigmas))
@@ -334,6 +345,27 @@ class ParzenEstimator:
         for dim, table in self._categorical:
             acc += self._categorical_log_probs(table, samples[dim.name].astype(np.intp))
         return _logsumexp_rows(acc)
+
+
+def rule_of_thumb_sigmas(
+    points: np.ndarray, width: np.ndarray, min_sigma: np.ndarray
+) -> np.ndarray:
+    """One bandwidth per dimension for all ``n`` points: ``1.06 * sd * n ** (-1 / (D + 4))``.
+
+    ``points`` is ``(n, D)`` in model space; each bandwidth is kept within
+    ``[min_sigma, width]``, and a single point gets the whole width.
+
+    Example:
+        >>> import numpy as np
+        >>> points = np.array([[0.0, 0.0], [2.0, 0.5]])
+        >>> rule_of_thumb_sigmas(points, np.array([10.0, 10.0]), np.array([0.1, 0.1])).round(3)
+        array([[0.944, 0.236],
+               [0.944, 0.236]])
+    """
+    n, n_dims = points.shape
+    spread = points.std(axis=0) if n > 1 else width
+    sigma = 1.06 * spread * n ** (-1.0 / (n_dims + 4))
+    return np.tile(np.clip(sigma, min_sigma, width), (n, 1))
 
 
 def _neighbour_sigmas(
