@@ -2,19 +2,19 @@
 
 Each of the 24 noiseless BBOB functions (package ``coco-experiment``) in each dimension is
 minimized by both libraries' default sampler, ``TPESampler(seed=s)`` or ``GPSampler(seed=s)``,
-with the same trial budget, over 20 seeds for TPE and 10 for GP (each of Optuna's GP runs
-takes seconds; ``--seeds`` sets both). Seed ``s`` runs BBOB instance ``s + 1``
-in both libraries, so the runs pair up: per problem the script reports the mean and median
-final regret (best value found minus the instance's optimum) and a two-sided Wilcoxon
-signed-rank test on the paired regrets. A verdict is "parzen better" or "Optuna better" only
-when p < 0.05; otherwise "no difference". ``--markdown`` prints the compact table of the
-README instead: median regrets per function, dimension and sampler, with the verdicts.
+with the same trial budget, over ``--seeds`` seeds (20). Seed ``s`` runs BBOB instance
+``s % 15 + 1`` (the suite has 15) in both libraries, so the runs pair up: per problem the
+script reports the mean and median final regret (best value found minus the instance's
+optimum) and a two-sided Wilcoxon signed-rank test on the paired regrets. A verdict is
+"parzen better" or "Optuna better" only when p < 0.05; otherwise "no difference".
+``--markdown`` prints the compact table of the README instead: median regrets per function,
+dimension and sampler, with the verdicts.
 
 Every finished run is appended to ``--results`` (JSON lines), so an interrupted study resumes
 where it stopped, and re-running after a change to parzen only needs ``--rerun parzen``.
 
 Usage:
-    python benchmarks/quality_bbob.py [--samplers tpe gp] [--dims 5 10] [--seeds N]
+    python benchmarks/quality_bbob.py [--samplers tpe gp] [--dims 5 10] [--seeds 20]
         [--functions 1-24] [--jobs 2] [--results bbob_results.jsonl] [--markdown]
         [--rerun parzen]
 """
@@ -38,7 +38,6 @@ SAMPLER_CLASSES = {"tpe": "TPESampler", "gp": "GPSampler"}
 # Trials per run, by sampler and dimension: enough for TPE's model to matter well past its
 # 10 random start-up trials, and within reach of Optuna's GP in a reasonable time.
 BUDGETS = {("tpe", 5): 200, ("tpe", 10): 400, ("gp", 5): 100, ("gp", 10): 100}
-SEEDS = {"tpe": 20, "gp": 10}
 FUNCTION_NAMES = {
     1: "sphere",
     2: "ellipsoid",
@@ -82,6 +81,20 @@ class Task:
         return f"{self.sampler}/{self.library}/{problem}"
 
 
+N_INSTANCES = 15
+"""The BBOB suite's instances per function; COCO ignores an instance index beyond them."""
+
+
+def instance_of(seed: int) -> int:
+    """The BBOB instance index (1 to 15) that seed ``seed`` runs; seeds 15 on reuse them.
+
+    Example:
+        >>> instance_of(0), instance_of(14), instance_of(15)
+        (1, 15, 1)
+    """
+    return seed % N_INSTANCES + 1
+
+
 def _bbob_problem(function: int, dim: int, instance: int) -> tuple[Any, float]:
     """The BBOB problem and its optimal value, read at the optimum COCO reports."""
     import cocoex
@@ -107,7 +120,7 @@ def run(task: Task) -> dict[str, Any]:
     """Minimize one BBOB problem with one library's sampler; return the run's record."""
     import numpy as np
 
-    problem, f_opt = _bbob_problem(task.function, task.dim, task.seed + 1)
+    problem, f_opt = _bbob_problem(task.function, task.dim, instance_of(task.seed))
     lower, upper = problem.lower_bounds, problem.upper_bounds
 
     def objective(trial: Any) -> float:
@@ -152,7 +165,7 @@ def _tasks(args: argparse.Namespace) -> Iterator[Task]:
     for sampler in args.samplers:
         for dim in args.dims:
             for function in args.functions:
-                for seed in range(args.seeds or SEEDS[sampler]):
+                for seed in range(args.seeds):
                     for library in LIBRARIES:
                         yield Task(sampler, library, function, dim, seed, BUDGETS[sampler, dim])
 
@@ -305,7 +318,7 @@ def main() -> None:
     )
     parser.add_argument("--dims", nargs="+", type=int, choices=[5, 10], default=[5, 10])
     parser.add_argument("--functions", type=_parse_functions, default=list(range(1, 25)))
-    parser.add_argument("--seeds", type=int, help="seeds per problem (default: 20 TPE, 10 GP)")
+    parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--results", type=Path, default=Path("bbob_results.jsonl"))
     parser.add_argument("--rerun", choices=LIBRARIES, help="discard this library's stored runs")
