@@ -8,6 +8,7 @@ import pathlib
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -79,7 +80,11 @@ def test_main_reports_errors_without_a_traceback(
 def test_main_serves_until_interrupted(tmp_path: pathlib.Path) -> None:
     journal = str(tmp_path / "journal.log")
     _journal(journal)
-    code = "import sys; from parzen.dashboard import main; sys.exit(main(sys.argv[1:]))"
+    # SIGUSR1 makes the server print every thread's stack, should it ever hang on Ctrl-C.
+    code = (
+        "import faulthandler, signal, sys; faulthandler.register(signal.SIGUSR1); "
+        "from parzen.dashboard import main; sys.exit(main(sys.argv[1:]))"
+    )
     process = subprocess.Popen(
         [sys.executable, "-c", code, journal, "--port", "0"],
         stdout=subprocess.PIPE,
@@ -95,7 +100,15 @@ def test_main_serves_until_interrupted(tmp_path: pathlib.Path) -> None:
             studies = json.loads(response.read())["studies"]
         assert [(s["name"], s["n_trials"]) for s in studies] == [("from-journal", 2)]
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+        try:
+            _, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGUSR1)
+            time.sleep(1)  # the stacks are written from the signal handler
+            process.kill()
+            _, err = process.communicate()
+            pytest.fail(f"the dashboard did not stop on Ctrl-C within 30 s; its threads:\n{err}")
+        assert process.returncode == 0, err
     finally:
         if process.poll() is None:
             process.kill()
