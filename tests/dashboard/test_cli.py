@@ -80,9 +80,13 @@ def test_main_reports_errors_without_a_traceback(
 def test_main_serves_until_interrupted(tmp_path: pathlib.Path) -> None:
     journal = str(tmp_path / "journal.log")
     _journal(journal)
-    # SIGUSR1 makes the server print every thread's stack, should it ever hang on Ctrl-C.
+    # As in a terminal, Ctrl-C raises KeyboardInterrupt: a process started in the background
+    # by a shell (as CI runners may start the tests) inherits SIGINT ignored, and Python then
+    # keeps ignoring it. SIGUSR1 makes the server print every thread's stack, should it hang.
     code = (
-        "import faulthandler, signal, sys; faulthandler.register(signal.SIGUSR1); "
+        "import faulthandler, signal, sys; "
+        "signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "faulthandler.register(signal.SIGUSR1); "
         "from parzen.dashboard import main; sys.exit(main(sys.argv[1:]))"
     )
     process = subprocess.Popen(

@@ -187,8 +187,9 @@ def test_ddp_spawn_rank_zero_decides_and_every_rank_stops(
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2]))
     # gloo on CPU sometimes aborts a spawned rank while the process group is torn down
     # ("terminate called without an active exception"), after training is over; that is
-    # torch's, not ours, so one such abort gets a second, fresh attempt.
-    for attempt in range(2):
+    # torch's, not ours, so such an abort gets a fresh attempt (up to three in all: a CI run
+    # once saw two in a row).
+    for attempt in range(3):
         run_dir = tmp_path / f"attempt-{attempt}"
         run_dir.mkdir()
         storage = JournalStorage(JournalFileBackend(str(run_dir / "journal.log")))
@@ -214,7 +215,7 @@ def test_ddp_spawn_rank_zero_decides_and_every_rank_stops(
             study.optimize(objective, n_trials=1)
             break
         except Exception as e:
-            if attempt == 1 or "SIGABRT" not in str(e):
+            if attempt == 2 or "SIGABRT" not in str(e):
                 raise
 
     assert fit_returned == [True]  # the ranks stopped; fit returned; check_pruned raised
