@@ -57,10 +57,8 @@ class WriterQueue:
         self._usable = fcntl is not None
 
     def after_fork(self) -> None:
-        """In a forked child: forget the parent's open file and thread lock."""
-        if self._file is not None and self._pid != os.getpid():
-            with contextlib.suppress(OSError):
-                os.close(self._file)
+        """In a forked child: drop the parent's open file and thread lock."""
+        self._close_file()
         self._init_state()
 
     def __enter__(self) -> None:
@@ -100,12 +98,16 @@ class WriterQueue:
 
     def close(self) -> None:
         with self._threads:
-            if self._file is not None and self._pid == os.getpid():
+            self._close_file()
+
+    def _close_file(self) -> None:
+        # A descriptor is this process's own, inherited or not: closing it never touches
+        # another process's lock (an flock lasts while any descriptor of the file is open).
+        if self._file is not None:
+            with contextlib.suppress(OSError):
                 os.close(self._file)
-            self._file = None
+        self._file = None
 
     def __del__(self) -> None:
-        file = getattr(self, "_file", None)
-        if file is not None and getattr(self, "_pid", -1) == os.getpid():
-            with contextlib.suppress(OSError):
-                os.close(file)
+        if hasattr(self, "_file"):
+            self._close_file()

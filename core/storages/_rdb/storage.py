@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime
 import difflib
 import json
@@ -605,31 +606,42 @@ class RDBStorage(BaseStorage):
 
         Nothing is written if another process has finished the trial meanwhile.
         """
-        insert = self._insert_param_stmt()
-
-        def run(cursor: Any) -> None:
-            for param in params:
-                if insert.run(cursor, trial_id=trial_id, **_param_row(param)).rowcount != 1:
-                    raise _NotUpdatable()
-
         try:
-            self._db.cursor(run, transaction=True)
+            self._db.cursor(
+                lambda cursor: self._insert_params(cursor, trial_id, params), transaction=True
+            )
         except _NotUpdatable:
             self._pending.disown(trial_id)
         except self._db.integrity_errors as e:
             if not self._db.is_duplicate_key(e):
                 raise
-            # A name this trial already has in the database: one at a time, replacing.
-            for param in params:
-                try:
-                    self._write_param(trial_id, param)
-                except UpdateFinishedTrialError:
-                    self._pending.disown(trial_id)
-                    return
+            with contextlib.suppress(UpdateFinishedTrialError):
+                self._replace_params(trial_id, params)
 
-    def _insert_param_stmt(self) -> Prepared:
+    def _insert_params(self, cursor: Any, trial_id: int, params: list[PendingParam]) -> None:
+        """Insert pending parameters in the caller's transaction.
+
+        Raises _NotUpdatable if the trial has finished, and a duplicate-key integrity error
+        if it already has one of these names in the database.
+        """
         table = models.trial_params
-        return self._stmt(("insert_child", table.name), lambda: _insert_child(table))
+        insert = self._stmt(("insert_child", table.name), lambda: _insert_child(table))
+        for param in params:
+            if insert.run(cursor, trial_id=trial_id, **_param_row(param)).rowcount != 1:
+                raise _NotUpdatable()
+
+    def _replace_params(self, trial_id: int, params: list[PendingParam]) -> None:
+        """Write parameters one at a time, replacing names the trial already has.
+
+        The way out when a batch met a duplicate name. Raises UpdateFinishedTrialError (and
+        drops the trial's pending parameters) if the trial has finished.
+        """
+        try:
+            for param in params:
+                self._write_param(trial_id, param)
+        except UpdateFinishedTrialError:
+            self._pending.disown(trial_id)
+            raise
 
     def set_trial_intermediate_value(
         self, trial_id: int, step: int, intermediate_value: float
@@ -733,10 +745,7 @@ class RDBStorage(BaseStorage):
             except self._db.integrity_errors as e:
                 if not params or not self._db.is_duplicate_key(e):
                     raise
-                # A pending name the trial already has in the database: write them one at a
-                # time (replacing), then change the state.
-                for param in params:
-                    self._write_param(trial_id, param)
+                self._replace_params(trial_id, params)
                 params.clear()
                 self._change_state(trial_id, study_id, state, value_list, now, [])
         if state.is_finished():
@@ -754,14 +763,10 @@ class RDBStorage(BaseStorage):
     ) -> None:
         """One transaction: the pending parameters, the state, and the values if given."""
         finished = state.is_finished()
-        insert_param = self._insert_param_stmt()
 
         def run(cursor: Any) -> int | None:
-            for param in params:
-                # Before the state changes: the insert requires an unfinished trial.
-                row = _param_row(param)
-                if insert_param.run(cursor, trial_id=trial_id, **row).rowcount != 1:
-                    raise _NotUpdatable()
+            # Before the state changes: the insert requires an unfinished trial.
+            self._insert_params(cursor, trial_id, params)
             seq = self._next_finish_seq(cursor, study_id) if finished else None
             updated = (
                 self._stmt(("set_state", finished), lambda: _set_state(finished))
