@@ -18,8 +18,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# `study` first: storages import its direction and snapshot types while it initializes.
-from parzen import study  # isort: skip
 from parzen import (
     distributions,
     exceptions,
@@ -28,6 +26,7 @@ from parzen import (
     samplers,
     search_space,
     storages,
+    study,
     trial,
 )
 from parzen.exceptions import TrialPruned

@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from parzen._records.keys import FAIL_REASON_KEY
 from parzen.distributions import distribution_to_json
 from parzen.integrations._common import missing_framework_error, require_version
 from parzen.integrations._tracking import check_metric_name, metric_names
-from parzen.study._tell import FAIL_REASON_KEY
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from typing import Any
 
 from parzen.dashboard._cache import NotFound, Registry, Snapshot, StudyCache
 from parzen.distributions import BaseDistribution, distribution_to_json
-from parzen.study._constraints import get_constraints, is_feasible
-from parzen.study._direction import StudyDirection
+from parzen._records.constraints import get_constraints, is_feasible
+from parzen._records.direction import StudyDirection
 from parzen.trial import FrozenTrial, TrialState
 
 DEFAULT_PAGE_SIZE = 200
@@ -77,7 +77,7 @@ def _best(cache: StudyCache, snap: Snapshot) -> dict[str, Any] | None:
     if not feasible:
         return None
     if len(cache.directions) > 1:
-        from parzen.study._multi_objective import pareto_front_trials
+        from parzen._records.multi_objective import pareto_front_trials
 
         front = pareto_front_trials(feasible, cache.directions)
         return {"pareto_front_size": len(front), "numbers": [t.number for t in front[:20]]}

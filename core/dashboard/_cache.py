@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 
 from parzen.distributions import BaseDistribution
 from parzen.storages import BaseStorage
-from parzen.study._direction import StudyDirection
-from parzen.study._frozen import FrozenStudy
+from parzen._records.direction import StudyDirection
+from parzen._records.study_summary import FrozenStudy
 from parzen.study._study import METRIC_NAMES_KEY
 from parzen.trial import FrozenTrial, TrialState
 

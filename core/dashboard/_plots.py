@@ -24,8 +24,8 @@ from parzen.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from parzen.study._constraints import is_feasible
-from parzen.study._direction import StudyDirection
+from parzen._records.constraints import is_feasible
+from parzen._records.direction import StudyDirection
 from parzen.trial import FrozenTrial, TrialState
 
 MAX_HISTORY_POINTS = 2000
@@ -433,7 +433,7 @@ def pareto(cache: StudyCache, snap: Snapshot, x: int, y: int) -> dict[str, Any]:
     The front is over all objectives, among feasible trials. Every front trial is shown;
     the dominated and infeasible ones are reduced to an even sample.
     """
-    from parzen.study._multi_objective import is_pareto_front, to_loss
+    from parzen._records.multi_objective import is_pareto_front, to_loss
 
     if len(cache.directions) < 2:
         raise BadRequest("The Pareto front plot needs a study with several objectives.")

@@ -118,7 +118,7 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
             )
             usable = ~np.isnan(loss)
         else:
-            from parzen.study._multi_objective import to_loss
+            from parzen._records.multi_objective import to_loss
 
             loss = to_loss(values, study.directions)
             usable = ~np.isnan(loss).any(axis=1)

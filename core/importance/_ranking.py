@@ -13,7 +13,7 @@ def pareto_front_mask(loss: np.ndarray) -> np.ndarray:
     """
     n = len(loss)
     if n == 0 or loss.shape[1] != 2:
-        from parzen.study._multi_objective import is_pareto_front
+        from parzen._records.multi_objective import is_pareto_front
 
         return is_pareto_front(loss)
     order = np.lexsort((loss[:, 1], loss[:, 0]))

@@ -11,8 +11,8 @@ from parzen.logging import get_logger
 from parzen.pruners._base import BasePruner
 from parzen.pruners._common import check_int, check_single_objective
 from parzen.pruners._successive_halving import SuccessiveHalvingPruner
-from parzen.study._constraints import is_feasible
-from parzen.study._direction import StudyDirection
+from parzen._records.constraints import is_feasible
+from parzen._records.direction import StudyDirection
 from parzen.trial import TrialState
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from parzen.pruners._base import BasePruner
 from parzen.pruners._common import check_int, check_real, check_single_objective
-from parzen.study._direction import StudyDirection
+from parzen._records.direction import StudyDirection
 
 if TYPE_CHECKING:
     from parzen.study import Study

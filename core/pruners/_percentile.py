@@ -17,7 +17,7 @@ from parzen.pruners._common import (
     check_single_objective,
     is_first_in_interval_step,
 )
-from parzen.study._direction import StudyDirection
+from parzen._records.direction import StudyDirection
 from parzen.trial import TrialState
 
 if TYPE_CHECKING:
@@ -255,9 +255,7 @@ class PercentilePruner(BasePruner):
         return sign < 0 if maximize else sign > 0
 
     def _updated_history(self, study: Study) -> _CompletedHistory:
-        from parzen.study import Study
-
-        if type(study) is not Study:
+        if not _is_plain_study(study):
             # A wrapper (e.g. a study restricted to some trials) may filter get_trials();
             # only the study's own answer is right, so build the history from it afresh.
             return _history_from_scratch(study)
@@ -283,3 +281,12 @@ def _history_from_scratch(study: Study) -> _CompletedHistory:
     history = _CompletedHistory()
     history.add_finished(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     return history
+
+
+def _is_plain_study(study: Study) -> bool:
+    """Whether ``study`` is a :class:`Study` itself, not a view that may filter its trials.
+
+    Compared by name so that this layer need not import the study package above it.
+    """
+    cls = type(study)
+    return cls.__name__ == "Study" and cls.__module__ == "parzen.study._study"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from parzen._records.direction import StudyDirection
 from parzen.pruners._base import BasePruner
 from parzen.pruners._common import check_int, check_single_objective
-from parzen.study._direction import StudyDirection
 from parzen.trial import TrialState
 
 if TYPE_CHECKING:

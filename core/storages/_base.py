@@ -4,10 +4,10 @@ import abc
 from collections.abc import Callable, Container, Sequence
 from typing import TYPE_CHECKING, Any
 
+from parzen._records.direction import StudyDirection
+from parzen._records.study_summary import FrozenStudy
 from parzen.distributions import BaseDistribution
 from parzen.exceptions import UpdateFinishedTrialError
-from parzen.study._direction import StudyDirection
-from parzen.study._frozen import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:

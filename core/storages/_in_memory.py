@@ -15,8 +15,8 @@ from parzen.storages._base import (
     BaseStorage,
     unknown_study_name_error,
 )
-from parzen.study._direction import StudyDirection
-from parzen.study._frozen import FrozenStudy
+from parzen._records.direction import StudyDirection
+from parzen._records.study_summary import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
 
 

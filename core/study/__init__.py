@@ -1,9 +1,8 @@
 """Studies: create, load, run and inspect optimization tasks."""
 
-# Order matters: storages import _direction and _frozen while this package initializes.
+from parzen._records.direction import StudyDirection
+from parzen._records.study_summary import FrozenStudy, StudySummary
 from parzen.study._callbacks import MaxTrialsCallback
-from parzen.study._direction import StudyDirection
-from parzen.study._frozen import FrozenStudy, StudySummary
 from parzen.study._functions import (
     copy_study,
     create_study,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from parzen import logging as parzen_logging
+from parzen._records.direction import StudyDirection, to_direction
+from parzen._records.study_summary import StudySummary
 from parzen.exceptions import DuplicatedStudyError
 from parzen.pruners import BasePruner
 from parzen.samplers import BaseSampler
 from parzen.storages import BaseStorage, get_storage
-from parzen.study._direction import StudyDirection, to_direction
-from parzen.study._frozen import StudySummary
 from parzen.study._study import Study
 from parzen.trial import TrialState
 

@@ -12,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from parzen import logging as parzen_logging
+from parzen._records.keys import FAIL_REASON_KEY
 from parzen.exceptions import TrialPruned, UpdateFinishedTrialError
 from parzen.storages._heartbeat import fail_stale_trials, heartbeat
-from parzen.study._tell import FAIL_REASON_KEY, tell
+from parzen.study._tell import tell
 from parzen.trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from parzen.pruners import BasePruner
 from parzen.samplers import BaseSampler
 from parzen.storages import BaseStorage, get_storage
 from parzen.study import _optimize
-from parzen.study._constraints import is_feasible
-from parzen.study._direction import StudyDirection
-from parzen.study._multi_objective import pareto_front_trials
+from parzen._records.constraints import is_feasible
+from parzen._records.direction import StudyDirection
+from parzen._records.multi_objective import pareto_front_trials
 from parzen.study._tell import tell
 from parzen.trial import FrozenTrial, Trial, TrialState, create_trial
 from parzen.trial._trial import FIXED_PARAMS_KEY

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from parzen import logging as parzen_logging
+from parzen._records.keys import FAIL_REASON_KEY
 from parzen.exceptions import UpdateFinishedTrialError
 from parzen.trial import FrozenTrial, Trial, TrialState
 
@@ -14,8 +15,6 @@ if TYPE_CHECKING:
     from parzen.study import Study
 
 _logger = parzen_logging.get_logger(__name__)
-
-FAIL_REASON_KEY = "fail_reason"
 
 
 def check_values(returned: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from parzen import logging as parzen_logging
 from parzen._json import require_json
+from parzen._records.keys import CONSTRAINTS_KEY
 from parzen.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 _logger = parzen_logging.get_logger(__name__)
 
 FIXED_PARAMS_KEY = "fixed_params"
-CONSTRAINTS_KEY = "constraints"
 
 
 class Trial(BaseTrial):

@@ -22,7 +22,7 @@ class _HypervolumeInfo:
 
 def _get_hypervolume_info(study: Study, reference_point: Sequence[float]) -> _HypervolumeInfo:
     from parzen._hypervolume import compute_hypervolume
-    from parzen.study._multi_objective import to_loss
+    from parzen._records.multi_objective import to_loss
 
     if not study._is_multi_objective():
         raise ValueError(

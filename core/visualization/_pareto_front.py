@@ -36,8 +36,8 @@ def _get_pareto_info(
     constraints_func: Callable[[FrozenTrial], Sequence[float]] | None,
     targets: Callable[[FrozenTrial], Sequence[float]] | None,
 ) -> _ParetoInfo:
+    from parzen._records.multi_objective import to_loss
     from parzen.importance._ranking import pareto_front_mask
-    from parzen.study._multi_objective import to_loss
 
     if not study._is_multi_objective():
         raise ValueError(

@@ -75,7 +75,7 @@ def complete_trials(study: Study) -> list[FrozenTrial]:
 
 def feasibility(trials: Sequence[FrozenTrial]) -> np.ndarray:
     """Whether each trial satisfies its constraints (no constraints: feasible)."""
-    from parzen.study._constraints import is_feasible
+    from parzen._records.constraints import is_feasible
 
     return np.fromiter((is_feasible(t) for t in trials), dtype=bool, count=len(trials))
 

@@ -12,6 +12,8 @@ import datetime
 import json
 from typing import Any
 
+from parzen._records.direction import StudyDirection
+from parzen._records.study_summary import FrozenStudy
 from parzen.distributions import BaseDistribution, distribution_to_json, json_to_distribution
 from parzen.exceptions import (
     DuplicatedStudyError,
@@ -19,8 +21,6 @@ from parzen.exceptions import (
     StorageInternalError,
     UpdateFinishedTrialError,
 )
-from parzen.study._direction import StudyDirection
-from parzen.study._frozen import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
 
 # The exceptions a storage raises by contract; they are raised again, same class, in the

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from parzen import logging as parzen_logging
+from parzen._records.keys import FAIL_REASON_KEY
 from parzen.integrations._dask import _codec
 from parzen.integrations._dask._scheduler import RUNS_HANDLER, ensure_plugin, import_distributed
 from parzen.integrations._dask._storage import DaskStorage
@@ -29,7 +30,6 @@ from parzen.study._optimize import (
     _as_exception_tuple,
     run_trial,
 )
-from parzen.study._tell import FAIL_REASON_KEY
 from parzen.trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:

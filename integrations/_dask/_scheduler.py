@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from parzen._records.direction import StudyDirection
 from parzen.exceptions import StorageInternalError
 from parzen.integrations._dask import _codec
 from parzen.storages import BaseStorage, InMemoryStorage, get_storage
-from parzen.study._direction import StudyDirection
 from parzen.trial import FrozenTrial, TrialState
 
 PLUGIN_NAME = "parzen-dask"

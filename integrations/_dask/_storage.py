@@ -16,14 +16,14 @@ import uuid
 from collections.abc import Callable, Container, Sequence
 from typing import TYPE_CHECKING, Any
 
+from parzen._records.direction import StudyDirection
+from parzen._records.study_summary import FrozenStudy
 from parzen.distributions import BaseDistribution, distribution_to_json
 from parzen.exceptions import StorageInternalError
 from parzen.integrations._dask import _codec
 from parzen.integrations._dask._scheduler import STORAGE_HANDLER, import_distributed, serve_storage
 from parzen.storages import BaseStorage, InMemoryStorage
 from parzen.storages._heartbeat import check_heartbeat_settings
-from parzen.study._direction import StudyDirection
-from parzen.study._frozen import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:

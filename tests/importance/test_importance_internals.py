@@ -7,10 +7,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from parzen._records.multi_objective import is_pareto_front
 from parzen.importance._fanova import _main_effect_shares
 from parzen.importance._ped_anova import _categorical_pmf, _parzen_pmf
 from parzen.importance._ranking import best_first_order, pareto_front_mask
-from parzen.study._multi_objective import is_pareto_front
 
 
 def _tree(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from parzen._records.direction import StudyDirection
 from parzen.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -20,7 +21,6 @@ from parzen.samplers._base import BaseSampler
 from parzen.samplers._nsga._feed import FinishedTrialFeed
 from parzen.samplers._nsga._transform import NumericTransform
 from parzen.samplers._random import RandomSampler
-from parzen.study._direction import StudyDirection
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:

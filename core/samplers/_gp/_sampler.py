@@ -22,7 +22,7 @@ from parzen.samplers._base import BaseSampler
 from parzen.samplers._gp._search_space import SearchSpaceEncoding, encode_trials
 from parzen.samplers._random import RandomSampler
 from parzen.trial import FrozenTrial, TrialState
-from parzen.trial._trial import CONSTRAINTS_KEY
+from parzen._records.keys import CONSTRAINTS_KEY
 
 if TYPE_CHECKING:
     from parzen.samplers._gp._gp import GPRegressor
@@ -289,7 +289,7 @@ class GPSampler(BaseSampler):
     ) -> np.ndarray:
         from parzen.samplers._gp._acqf import Acquisition, nondominated_boxes
         from parzen.samplers._gp._optim import optimize_acquisition
-        from parzen.study import StudyDirection
+        from parzen._records.direction import StudyDirection
 
         directions = study.directions
         signs = np.array([1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in directions])
@@ -528,7 +528,7 @@ class _History:
         return self._space.calculate(self._space_study)
 
     def data(self, encoding: SearchSpaceEncoding) -> _Data:
-        from parzen.study._constraints import get_constraints
+        from parzen._records.constraints import get_constraints
 
         if self._encoded_signature != encoding.signature:
             self._encoded_signature = encoding.signature

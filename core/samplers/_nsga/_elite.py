@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from parzen._records.constraints import get_constraints
+from parzen._records.multi_objective import to_loss
 from parzen.samplers._nsga._sort import constrained_ranks, crowding_distance
-from parzen.study._constraints import get_constraints
-from parzen.study._multi_objective import to_loss
 
 if TYPE_CHECKING:
     from parzen.study import Study

@@ -19,7 +19,7 @@ from parzen.samplers._random import sample_uniform
 from parzen.samplers._tpe._above import AboveMixture
 from parzen.samplers._tpe._parzen_estimator import ParzenEstimator, SearchDim
 from parzen.samplers._tpe._split import below_weights_multi_objective, split_rows
-from parzen.study._direction import StudyDirection
+from parzen._records.direction import StudyDirection
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:

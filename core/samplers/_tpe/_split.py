@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from parzen._hypervolume import compute_hypervolume, hypervolume_contributions, nondominated_mask
+from parzen._records.direction import StudyDirection
 from parzen.samplers._history import TrialHistory
-from parzen.study._direction import StudyDirection
 from parzen.trial import TrialState
 
 _COMPLETE = int(TrialState.COMPLETE)

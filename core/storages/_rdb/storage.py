@@ -31,8 +31,8 @@ from parzen.storages._heartbeat import check_heartbeat_settings
 from parzen.storages._rdb import _schema, models
 from parzen.storages._rdb._engine import Database, Prepared, masked, parse_url
 from parzen.storages._rdb._pending import PendingParam, PendingParams
-from parzen.study._direction import StudyDirection
-from parzen.study._frozen import FrozenStudy
+from parzen._records.direction import StudyDirection
+from parzen._records.study_summary import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:

@@ -39,8 +39,8 @@ from parzen.storages._base import (
 )
 from parzen.storages._heartbeat import check_heartbeat_settings
 from parzen.storages.journal._base import BaseJournalBackend
-from parzen.study._direction import StudyDirection
-from parzen.study._frozen import FrozenStudy
+from parzen._records.direction import StudyDirection
+from parzen._records.study_summary import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from parzen.trial import FrozenTrial
-from parzen.trial._trial import CONSTRAINTS_KEY
+from typing import TYPE_CHECKING
+
+from parzen._records.keys import CONSTRAINTS_KEY
+
+if TYPE_CHECKING:
+    from parzen.trial import FrozenTrial
 
 
 def get_constraints(trial: FrozenTrial) -> list[float] | None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from parzen.study._direction import StudyDirection
-from parzen.trial import FrozenTrial
+from parzen._records.direction import StudyDirection
+
+if TYPE_CHECKING:
+    from parzen.trial import FrozenTrial
 
 
 def to_loss(values: np.ndarray, directions: Sequence[StudyDirection]) -> np.ndarray:

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from parzen.study._direction import StudyDirection
-from parzen.trial import FrozenTrial
+from parzen._records.direction import StudyDirection
+
+if TYPE_CHECKING:
+    from parzen.trial import FrozenTrial
 
 
 class FrozenStudy:
