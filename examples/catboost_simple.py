@@ -1,6 +1,6 @@
 """Tune CatBoost on the breast-cancer data, pruning unpromising runs early.
 
-Run: python examples/catboost_simple.py   (needs: pip install "parzen[catboost]")
+Run: python examples/catboost_simple.py   (needs: pip install ".[catboost,sklearn]")
 CatBoost does not let a callback raise, so the objective calls check_pruned() after fit().
 """
 

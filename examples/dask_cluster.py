@@ -1,7 +1,7 @@
 """Tune a ridge regression on a Dask cluster: one trial per Dask task.
 
 By default the script starts a local cluster of two worker processes and keeps the study on
-the Dask scheduler (``DaskStorage``), so nothing but ``pip install "parzen[dask]"`` is needed:
+the Dask scheduler (``DaskStorage``), so nothing but ``pip install ".[dask]"`` is needed:
 
     python examples/dask_cluster.py
 

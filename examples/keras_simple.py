@@ -1,7 +1,7 @@
 """Tune a small Keras network on the digits data, pruning unpromising runs early.
 
 Run: KERAS_BACKEND=torch python examples/keras_simple.py
-(needs: pip install "parzen[keras]" torch; any Keras 3 backend works)
+(needs: pip install ".[keras,sklearn]" torch; any Keras 3 backend works)
 """
 
 from __future__ import annotations

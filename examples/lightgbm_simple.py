@@ -1,6 +1,6 @@
 """Tune LightGBM on the breast-cancer data, pruning unpromising boosting runs early.
 
-Run: python examples/lightgbm_simple.py   (needs: pip install "parzen[lightgbm]")
+Run: python examples/lightgbm_simple.py   (needs: pip install ".[lightgbm]")
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Run: python examples/lightning_simple.py            (one process)
      python examples/lightning_simple.py --ddp      (two CPU processes, ddp_spawn)
-(needs: pip install "parzen[lightning]" torch)
+(needs: pip install ".[lightning,sklearn]" torch)
 
 Under DDP, rank 0 reports to the trial and asks the pruner; every rank stops; fit() returns
 and check_pruned() raises TrialPruned. The processes share the study through a journal file.

@@ -1,6 +1,6 @@
 """Track a study in MLflow: one run per trial, nested under one run for the study.
 
-Run: python examples/mlflow_tracking.py   (needs: pip install "parzen[mlflow]")
+Run: python examples/mlflow_tracking.py   (needs: pip install ".[mlflow]")
 Everything stays local: the tracking store is a SQLite file in a new temporary directory,
 and the script prints the command that opens it in the MLflow UI.
 """

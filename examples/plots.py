@@ -1,6 +1,7 @@
 """Render every plot of a real study to image files.
 
 Run: python examples/plots.py OUTPUT_DIR [--trials N]
+(needs: pip install ".[plotly,matplotlib]")
 
 Optimizes a stand-in training objective (log-scaled learning rate, an integer, a categorical
 with a conditional parameter, learning curves pruned by MedianPruner, a constraint, a few

@@ -8,7 +8,7 @@ Three searches on the digits data set:
 3. an SGD classifier trained with partial_fit, whose unpromising candidates are pruned
    after a few epochs.
 
-Run: python examples/sklearn_search.py   (needs: pip install "parzen[sklearn]")
+Run: python examples/sklearn_search.py   (needs: pip install ".[sklearn]")
 """
 
 from __future__ import annotations

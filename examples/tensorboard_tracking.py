@@ -1,6 +1,6 @@
 """Write a study to TensorBoard's HParams dashboard (no TensorFlow needed).
 
-Run: python examples/tensorboard_tracking.py   (needs: pip install "parzen[tensorboard]")
+Run: python examples/tensorboard_tracking.py   (needs: pip install ".[tensorboard]")
 The log directory is a new temporary directory; the script prints the command to view it.
 """
 

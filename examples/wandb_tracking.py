@@ -1,6 +1,6 @@
 """Log a study to Weights & Biases, one run per trial, offline.
 
-Run: python examples/wandb_tracking.py   (needs: pip install "parzen[wandb]")
+Run: python examples/wandb_tracking.py   (needs: pip install ".[wandb]")
 W&B runs in offline mode, writing to a new temporary directory: no account or network is
 needed. Upload later with the printed ``wandb sync`` command.
 """

@@ -1,6 +1,6 @@
 """Tune XGBoost on the breast-cancer data, pruning unpromising boosting runs early.
 
-Run: python examples/xgboost_simple.py   (needs: pip install "parzen[xgboost]")
+Run: python examples/xgboost_simple.py   (needs: pip install ".[xgboost]")
 """
 
 from __future__ import annotations
