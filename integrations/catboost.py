@@ -59,6 +59,7 @@ class CatBoostPruningCallback:
         ...         eval_metric="Logloss",
         ...         thread_count=1,
         ...         verbose=0,
+        ...         allow_writing_files=False,  # no catboost_info/ folder in the working dir
         ...     )
         ...     pruning = CatBoostPruningCallback(trial, "Logloss")
         ...     model.fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])], callbacks=[pruning])

@@ -29,8 +29,18 @@ def require_service(name: str, host: str, port: int, timeout: float = 1.0) -> No
     """Skip (or, in CI, fail) the calling test unless ``host:port`` accepts connections.
 
     Example:
+        >>> import socket
+        >>> import pytest
         >>> from parzen.testing.services import require_service
-        >>> # require_service("PostgreSQL", "127.0.0.1", 5432)  # in a test or fixture
+        >>> server = socket.create_server(("127.0.0.1", 0))  # something listening
+        >>> port = server.getsockname()[1]
+        >>> require_service("A listener", "127.0.0.1", port)  # returns quietly
+        >>> server.close()  # now nothing listens on that port
+        >>> try:
+        ...     require_service("A listener", "127.0.0.1", port)
+        ... except (pytest.skip.Exception, pytest.fail.Exception) as outcome:
+        ...     print(str(outcome).startswith("A listener is not reachable at 127.0.0.1"))
+        True
     """
     try:
         with socket.create_connection((host, port), timeout=timeout):

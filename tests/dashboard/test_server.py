@@ -231,11 +231,13 @@ def test_importing_parzen_does_not_import_the_dashboard_and_the_dashboard_is_lig
     code = (
         "import sys, json, parzen\n"
         "before = 'parzen.dashboard' in sys.modules\n"
-        "import parzen.dashboard\n"
+        "lazy = parzen.dashboard\n"  # through parzen's lazy attribute
+        "import parzen.dashboard as direct\n"
         "heavy = [m for m in ('plotly', 'pandas', 'sqlalchemy', 'sklearn') if m in sys.modules]\n"
-        "print(json.dumps([before, heavy, parzen.dashboard is parzen.dashboard]))\n"
+        "print(json.dumps([before, heavy, lazy is direct]))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    before, heavy, _ = json.loads(out.stdout.strip().splitlines()[-1])
+    before, heavy, same_module = json.loads(out.stdout.strip().splitlines()[-1])
     assert before is False
     assert heavy == []
+    assert same_module is True

@@ -51,6 +51,9 @@ def test_random_doubles_round_trip_bit_for_bit(storage: RDBStorage) -> None:
     values = [struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0] for _ in range(60)]
     values += [0.1 + 0.2, 1e-308, 5e-324, -5e-324, 2.2250738585072014e-308, -0.0, math.inf]
     values += [-math.inf, 1.7976931348623157e308, -1.7976931348623157e308]
+    # NaNs, which random bit patterns almost never hit: quiet, negative, with a payload.
+    payload_nan = struct.unpack("<d", struct.pack("<Q", 0x7FF8_0000_0000_0001))[0]
+    values += [math.nan, -math.nan, payload_nan]
     study_id = storage.create_new_study(MIN, "floats")
     trial_id = storage.create_new_trial(study_id)
     for step, value in enumerate(values):
@@ -60,11 +63,14 @@ def test_random_doubles_round_trip_bit_for_bit(storage: RDBStorage) -> None:
     reread = RDBStorage(storage.url).get_trial(trial_id)
     got = [reread.intermediate_values[s] for s in range(len(values))]
     # NaN compares unequal to itself; compare bit patterns, NaN by NaN-ness.
+    n_nan = 0
     for expected, actual in zip(values, got):
         if math.isnan(expected):
             assert math.isnan(actual)
+            n_nan += 1
         else:
             assert _bits(actual) == _bits(expected)
+    assert n_nan == 3
     assert _bits(reread.params["x"]) == _bits(-0.0)
 
 

@@ -174,6 +174,13 @@ def test_constant_study_does_not_crash() -> None:
     dist = parzen.distributions.FloatDistribution(0, 1)
     for _ in range(3):
         study.add_trial(create_trial(value=1.0, params={"x": 0.5}, distributions={"x": dist}))
-    pm.plot_slice(study)
-    pm.plot_parallel_coordinate(study)
-    pm.plot_rank(study)
+    # One value everywhere: nothing to scale a colour bar or an axis by, yet every trial is
+    # drawn, at its one value.
+    ax = pm.plot_slice(study)
+    (points,) = [c for c in ax.collections if len(c.get_offsets())]
+    assert [tuple(p) for p in points.get_offsets()] == [(0.5, 1.0)] * 3
+    axes = pm.plot_parallel_coordinate(study)
+    (lines,) = [c for c in axes.collections if hasattr(c, "get_segments")]
+    assert len(lines.get_segments()) == 3  # one polyline per trial
+    rank = pm.plot_rank(study)
+    assert [len(c.get_offsets()) for c in rank.collections] == [3]
