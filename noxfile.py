@@ -50,6 +50,19 @@ ADAPTERS: dict[str, tuple[str, str, list[str], list[str]]] = {
         ["lightning==2.0.9 setuptools<81", "lightning==2.6.6"],
         [TORCH],
     ),
+    "ignite": (
+        "ignite",
+        "tests/integrations/test_pytorch_ignite.py",
+        ["pytorch-ignite==0.4.11", "pytorch-ignite==0.5.5"],
+        [TORCH],
+    ),
+    # Only the local CPU build of torch is installable here; any other torch is a CUDA build.
+    "torch": (
+        "torch",
+        "tests/integrations/test_pytorch_distributed.py",
+        [TORCH],
+        [],
+    ),
     "sklearn": (
         "sklearn",
         "tests/integrations/test_sklearn.py",

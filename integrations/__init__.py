@@ -13,6 +13,7 @@ Pruning callbacks, and the extra that installs each one's framework:
 - ``PyTorchLightningPruningCallback``: Lightning >= 2.0 (``import lightning.pytorch``),
   ``pip install "parzen[lightning]"``
 - ``KerasPruningCallback``: Keras >= 3 on any backend, ``pip install "parzen[keras]"``
+- ``PyTorchIgnitePruningHandler``: pytorch-ignite >= 0.4.11, ``pip install "parzen[ignite]"``
 
 Other adapters:
 
@@ -20,6 +21,8 @@ Other adapters:
 - ``MLflowCallback``: MLflow >= 2.18, ``pip install "parzen[mlflow]"``
 - ``TensorBoardCallback``: TensorBoard >= 2.6, no TensorFlow, ``pip install "parzen[tensorboard]"``
 - ``WeightsAndBiasesCallback``: wandb >= 0.19.10, ``pip install "parzen[wandb]"``
+- ``TorchDistributedTrial``: one trial shared by the ranks of a ``torch.distributed`` job,
+  ``pip install "parzen[torch]"``
 - ``DaskStorage``, ``optimize_on_dask``: trials on a dask.distributed cluster,
   ``pip install "parzen[dask]"``
 
@@ -45,6 +48,8 @@ if TYPE_CHECKING:
     from parzen.integrations.lightgbm import LightGBMPruningCallback
     from parzen.integrations.lightning import PyTorchLightningPruningCallback
     from parzen.integrations.mlflow import MLflowCallback
+    from parzen.integrations.pytorch_distributed import TorchDistributedTrial
+    from parzen.integrations.pytorch_ignite import PyTorchIgnitePruningHandler
     from parzen.integrations.sklearn import ParzenSearchCV
     from parzen.integrations.tensorboard import TensorBoardCallback
     from parzen.integrations.wandb import WeightsAndBiasesCallback
@@ -58,8 +63,10 @@ _MODULES = {
     "LightGBMPruningCallback": "lightgbm",
     "MLflowCallback": "mlflow",
     "ParzenSearchCV": "sklearn",
+    "PyTorchIgnitePruningHandler": "pytorch_ignite",
     "PyTorchLightningPruningCallback": "lightning",
     "TensorBoardCallback": "tensorboard",
+    "TorchDistributedTrial": "pytorch_distributed",
     "WeightsAndBiasesCallback": "wandb",
     "XGBoostPruningCallback": "xgboost",
     "optimize_on_dask": "dask",
@@ -72,8 +79,10 @@ __all__ = [
     "LightGBMPruningCallback",
     "MLflowCallback",
     "ParzenSearchCV",
+    "PyTorchIgnitePruningHandler",
     "PyTorchLightningPruningCallback",
     "TensorBoardCallback",
+    "TorchDistributedTrial",
     "WeightsAndBiasesCallback",
     "XGBoostPruningCallback",
     "optimize_on_dask",

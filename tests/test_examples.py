@@ -14,12 +14,16 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
@@ -31,6 +35,7 @@ ARGUMENTS: dict[str, list[str]] = {
     "dashboard_demo.py": ["--seconds", "4", "--port", "0", "--dir", "{tmp}"],
     "dask_cluster.py": ["--n-trials", "4"],
     "lightning_simple.py": ["--trials", "2"],
+    "torch_distributed_simple.py": ["--trials", "3"],
 }
 
 # Run the example as __main__ after capping every optimize() call at MAX_TRIALS trials.
@@ -144,9 +149,7 @@ def _third_party_imports(example: Path) -> set[str]:
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_example_names_the_extras_it_needs(example: Path) -> None:
     core = {
-        Requirement(r)
-        for r in metadata.requires("parzen") or []
-        if Requirement(r).marker is None
+        Requirement(r) for r in metadata.requires("parzen") or [] if Requirement(r).marker is None
     }
     provided = _dependency_closure(core | _extra_requirements(_named_extras(example)))
     distributions_of = metadata.packages_distributions()
