@@ -34,6 +34,7 @@ from parzen.visualization._param_importances import plot_param_importances
 from parzen.visualization._pareto_front import plot_pareto_front
 from parzen.visualization._rank import plot_rank
 from parzen.visualization._slice import plot_slice
+from parzen.visualization._terminator_improvement import plot_terminator_improvement
 from parzen.visualization._timeline import plot_timeline
 from parzen.visualization._utils import EmptyPlotWarning
 
@@ -51,6 +52,7 @@ __all__ = [
     "plot_pareto_front",
     "plot_rank",
     "plot_slice",
+    "plot_terminator_improvement",
     "plot_timeline",
 ]
 

@@ -27,6 +27,7 @@ from parzen.visualization.matplotlib._plots import (
     plot_pareto_front,
     plot_rank,
     plot_slice,
+    plot_terminator_improvement,
     plot_timeline,
 )
 from parzen.visualization.matplotlib._utils import is_available
@@ -43,5 +44,6 @@ __all__ = [
     "plot_pareto_front",
     "plot_rank",
     "plot_slice",
+    "plot_terminator_improvement",
     "plot_timeline",
 ]

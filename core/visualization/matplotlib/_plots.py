@@ -27,6 +27,13 @@ from parzen.visualization._param_importances import _get_importances_info
 from parzen.visualization._pareto_front import _get_pareto_info
 from parzen.visualization._rank import _get_rank_info
 from parzen.visualization._slice import _get_slice_info
+from parzen.visualization._terminator_improvement import (
+    COLOR_ERROR,
+    COLOR_IMPROVEMENT,
+    EARLY_ALPHA,
+    _get_improvement_info,
+    split_at,
+)
 from parzen.visualization._timeline import COLORS as TIMELINE_COLORS
 from parzen.visualization._timeline import _get_timeline_info
 from parzen.visualization.matplotlib._utils import (
@@ -38,6 +45,7 @@ from parzen.visualization.matplotlib._utils import (
 if TYPE_CHECKING:
     from parzen.importance import BaseImportanceEvaluator
     from parzen.study import Study
+    from parzen.terminator import BaseErrorEvaluator, BaseImprovementEvaluator
 
 
 def plot_optimization_history(
@@ -658,4 +666,56 @@ def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> 
     ax.set_xlabel("Trial")
     ax.set_ylabel("Hypervolume")
     ax.step(info.numbers, info.hypervolume, where="post", marker=".", label="Hypervolume")
+    return ax
+
+
+def plot_terminator_improvement(
+    study: Study,
+    plot_error: bool = False,
+    improvement_evaluator: BaseImprovementEvaluator | None = None,
+    error_evaluator: BaseErrorEvaluator | None = None,
+    min_n_trials: int = 20,
+) -> Any:
+    """Matplotlib version of :func:`parzen.visualization.plot_terminator_improvement`.
+
+    Returns:
+        A matplotlib ``Axes``.
+
+    Example:
+        >>> import parzen
+        >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))
+        >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=6)
+        >>> ax = parzen.visualization.matplotlib.plot_terminator_improvement(
+        ...     study, min_n_trials=3
+        ... )
+        >>> ax.get_ylabel()
+        'Terminator Improvement'
+    """
+    curve = _get_improvement_info(study, plot_error, improvement_evaluator, error_evaluator)
+    early, late = split_at(curve, min_n_trials)
+    ax = new_axes("Terminator Improvement Plot")
+    ax.set_xlabel("Trial")
+    ax.set_ylabel("Terminator Improvement")
+    for mask, alpha in ((early, EARLY_ALPHA), (late, 1.0)):
+        if mask.any():
+            ax.plot(
+                curve.trial_numbers[mask],
+                curve.improvements[mask],
+                marker="o",
+                markersize=3,
+                color=COLOR_IMPROVEMENT,
+                alpha=alpha,
+                label="Terminator Improvement" if alpha == 1.0 or not late.any() else None,
+            )
+    if curve.errors is not None and len(curve.errors):
+        ax.plot(
+            curve.trial_numbers,
+            curve.errors,
+            marker="o",
+            markersize=3,
+            color=COLOR_ERROR,
+            label="Error",
+        )
+    if len(curve.positions):
+        ax.legend(loc="best")
     return ax
