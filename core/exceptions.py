@@ -7,7 +7,8 @@ Every error parzen raises on purpose derives from :class:`ParzenError`::
     ├── CLIUsageError            a `parzen` command was called with wrong arguments
     ├── StorageInternalError     a storage failed in a way the caller cannot fix
     ├── DuplicatedStudyError     a study with that name already exists
-    └── UpdateFinishedTrialError a finished trial was written to; finished trials are immutable
+    ├── UpdateFinishedTrialError a finished trial was written to; finished trials are immutable
+    └── ArtifactNotFound         no artifact with that id (in parzen.artifacts.exceptions)
 
 Wrong arguments raise the built-in ``ValueError``/``TypeError``; an unknown study name raises
 ``KeyError``, as Optuna does, so that existing ``except`` clauses keep working.
