@@ -17,12 +17,12 @@ nox.options.reuse_existing_virtualenvs = True
 PYTHON = "3.11"
 TORCH = "torch==2.13.0"  # a CPU build; an unpinned torch pulls a multi-gigabyte CUDA build
 
-# adapter -> (extra, test file, [oldest, newest] pip specs of the framework, extra pins)
+# adapter -> (extra, test files (space-separated), [oldest, newest] framework specs, pins)
 # A version entry may carry its own pins, separated by spaces (old releases predate numpy 2).
 ADAPTERS: dict[str, tuple[str, str, list[str], list[str]]] = {
     "lightgbm": (
         "lightgbm",
-        "tests/integrations/test_lightgbm.py",
+        "tests/integrations/test_lightgbm.py tests/integrations/test_lightgbm_tuner.py",
         ["lightgbm==3.3.5 numpy<2 scikit-learn<1.6", "lightgbm==4.7.0"],
         [],
     ),
@@ -65,7 +65,7 @@ ADAPTERS: dict[str, tuple[str, str, list[str], list[str]]] = {
     ),
     "sklearn": (
         "sklearn",
-        "tests/integrations/test_sklearn.py",
+        "tests/integrations/test_sklearn.py tests/integrations/test_sklearn_checks.py",
         ["scikit-learn==1.4.2", "scikit-learn==1.9.1"],
         [],
     ),
@@ -93,6 +93,33 @@ ADAPTERS: dict[str, tuple[str, str, list[str], list[str]]] = {
         ["wandb==0.19.10", "wandb==0.31.0"],
         [],
     ),
+    # skrub 0.7 imports joblib.externals.cloudpickle, which joblib 1.6 removed.
+    "skrub": (
+        "skrub",
+        "tests/integrations/test_skrub.py",
+        ["skrub==0.7.0 joblib<1.6", "skrub==0.11.0"],
+        [],
+    ),
+    # Own sessions, not in the test extra: fastai's torchvision requirement must match the
+    # CPU torch build (beside it torchvision cannot even import: fastai.basics, which the
+    # adapter needs, does not import it). fastai 2.8.7 predates fastcore 1.9.
+    "fastai": (
+        "fastai",
+        "tests/integrations/test_fastai.py",
+        ["fastai==2.8.7 fastcore<1.9", "fastai==2.8.12"],
+        [TORCH],
+    ),
+    # tensorflow-cpu is 1.3 GB. tf-keras requires `tensorflow` (not -cpu): "nodeps:" installs
+    # it with --no-deps beside tensorflow-cpu. TensorFlow 2.16 predates numpy 2.
+    "tensorflow": (
+        "tensorflow",
+        "tests/integrations/test_tfkeras.py tests/integrations/test_keras_tensorflow.py",
+        [
+            "tensorflow-cpu==2.16.2 numpy<2 nodeps:tf-keras==2.16.0",
+            "tensorflow-cpu==2.21.0 nodeps:tf-keras==2.21.0",
+        ],
+        [],
+    ),
 }
 
 
@@ -107,6 +134,13 @@ def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site in strict mode: a broken reference fails."""
+    session.install("-e", ".[docs]")
+    session.run("python", "-m", "mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session(python=PYTHON)
@@ -130,8 +164,19 @@ def _adapter_params() -> list[nox.param]:
 @nox.parametrize(("adapter", "version"), _adapter_params())
 def adapter(session: nox.Session, adapter: str, version: str) -> None:
     extra, test_file, _, pins = ADAPTERS[adapter]
-    if any(p.startswith("torch") for p in pins):
+    # The torch pin goes into every install, or a dependency (fastai's torchvision) may
+    # replace the CPU build with a CUDA one.
+    torch_pins = [TORCH] if any(p.startswith("torch") for p in pins) else []
+    if torch_pins:
         session.install(TORCH)
-    session.install("-e", f".[{extra}]", "pytest")
-    session.install(*version.split(), *[p for p in pins if not p.startswith("torch")])
-    session.run("pytest", test_file, *session.posargs)
+    specs = version.split()
+    session.install("-e", f".[{extra}]", "pytest", *torch_pins)
+    session.install(
+        *[s for s in specs if not s.startswith("nodeps:")],
+        *[p for p in pins if not p.startswith("torch")],
+        *torch_pins,
+    )
+    no_deps = [s.removeprefix("nodeps:") for s in specs if s.startswith("nodeps:")]
+    if no_deps:
+        session.install("--no-deps", *no_deps)
+    session.run("pytest", *test_file.split(), *session.posargs)

@@ -35,6 +35,7 @@ from parzen.exceptions import CLIUsageError, ParzenError
 from parzen.version import __version__
 
 if TYPE_CHECKING:
+    from parzen.storages import BaseStorage
     from parzen.study import Study
     from parzen.trial import FrozenTrial
 
@@ -87,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"parzen {args.command}: error: {message}", file=sys.stderr)
         return 1
+    if isinstance(output, int):
+        return output
     if output is not None:
         try:
             print(_render(output, args.format))
@@ -105,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--storage",
         default=argparse.SUPPRESS,
-        help=f"database URL, e.g. sqlite:///example.db (default: ${STORAGE_ENV})",
+        help="database URL (e.g. sqlite:///example.db), redis:// URL of a journal, or the "
+        f"path of a journal or SQLite file (default: ${STORAGE_ENV})",
     )
     verbosity = common.add_mutually_exclusive_group()
     verbosity.add_argument(
@@ -243,6 +247,49 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     sub.set_defaults(handler=_storage_upgrade, command="storage upgrade")
+    sub = storage_commands.add_parser(
+        "verify",
+        help="Check a journal file for damaged records (exit status 1 if any).",
+        description="Report the damaged, torn, duplicated and orphaned lines of a journal "
+        "file; change nothing. Exit status 0: intact; 1: damage found.",
+        parents=[common],
+    )
+    sub.add_argument("path", metavar="PATH", help="the journal file")
+    sub.set_defaults(handler=_storage_verify, command="storage verify")
+    sub = storage_commands.add_parser(
+        "repair",
+        help="Write a repaired copy of a journal file (never in place).",
+        description="Write to OUT a copy of the journal file PATH that keeps every intact "
+        "record and drops damaged, torn and duplicated lines. PATH is never changed.",
+        parents=[common],
+    )
+    sub.add_argument("path", metavar="PATH", help="the journal file")
+    sub.add_argument("out", metavar="OUT", help="the repaired copy to write (must not exist)")
+    sub.set_defaults(handler=_storage_repair, command="storage repair")
+    sub = storage_commands.add_parser(
+        "import",
+        help="Copy the studies of an Optuna storage into a parzen storage.",
+        description="Copy studies, with all their trials, from a storage that Optuna wrote "
+        "(database URL, SQLite or journal file, redis:// journal) into a parzen storage "
+        "(database URL, journal file path, redis:// URL). The source is only read; values "
+        "Optuna pickled are skipped and reported.",
+        parents=[common],
+    )
+    sub.add_argument("src", metavar="SRC", help="the Optuna storage")
+    sub.add_argument("dst", metavar="DST", help="the parzen storage (created if new)")
+    sub.add_argument(
+        "--study",
+        dest="studies",
+        nargs="+",
+        action="extend",
+        metavar="NAME",
+        help="copy only these studies (default: all)",
+    )
+    sub.add_argument("--redis-prefix", default="", help="the prefix of an Optuna journal in Redis")
+    sub.add_argument(
+        "-f", "--format", choices=FORMATS, default="table", help="output format (table)"
+    )
+    sub.set_defaults(handler=_storage_import, command="storage import")
     return parser
 
 
@@ -281,6 +328,13 @@ def _storage_url(args: argparse.Namespace) -> str:
     return url
 
 
+def _open(args: argparse.Namespace, *, create: bool) -> BaseStorage:
+    """The storage ``--storage`` names; only commands that write may create it."""
+    from parzen.storages._open import open_storage
+
+    return open_storage(_storage_url(args), create=create)
+
+
 def _direction_list(args: argparse.Namespace) -> list[str] | None:
     if args.directions:
         return list(args.directions)
@@ -296,18 +350,19 @@ def _create_study(args: argparse.Namespace) -> None:
     import parzen
 
     directions = _direction_list(args)
+    storage = _open(args, create=True)
     # Without --direction(s), an existing study is kept whatever its directions.
     if (
         args.skip_if_exists
         and args.study_name is not None
         and directions is None
-        and args.study_name in parzen.get_all_study_names(_storage_url(args))
+        and args.study_name in parzen.get_all_study_names(storage)
     ):
         _logger.info(f"The study {args.study_name!r} already exists; skipped creating it.")
         print(args.study_name)
         return
     study = parzen.create_study(
-        storage=_storage_url(args),
+        storage=storage,
         study_name=args.study_name,
         directions=directions,
         load_if_exists=args.skip_if_exists,
@@ -318,7 +373,7 @@ def _create_study(args: argparse.Namespace) -> None:
 def _delete_study(args: argparse.Namespace) -> None:
     import parzen
 
-    parzen.delete_study(study_name=args.study_name, storage=_storage_url(args))
+    parzen.delete_study(study_name=args.study_name, storage=_open(args, create=False))
     _logger.info(f"Deleted the study {args.study_name!r}.")
 
 
@@ -326,7 +381,8 @@ def _studies(args: argparse.Namespace) -> _Output:
     import parzen
 
     records = []
-    for summary in parzen.get_all_study_summaries(_storage_url(args), include_best_trial=False):
+    storage = _open(args, create=False)
+    for summary in parzen.get_all_study_summaries(storage, include_best_trial=False):
         records.append(
             {
                 "name": summary.study_name,
@@ -341,14 +397,14 @@ def _studies(args: argparse.Namespace) -> _Output:
 def _study_names(args: argparse.Namespace) -> _Output:
     import parzen
 
-    names = parzen.get_all_study_names(_storage_url(args))
+    names = parzen.get_all_study_names(_open(args, create=False))
     return _Output([{"name": n} for n in names], ["name"])
 
 
 def _load(args: argparse.Namespace) -> Study:
     import parzen
 
-    return parzen.load_study(study_name=args.study_name, storage=_storage_url(args))
+    return parzen.load_study(study_name=args.study_name, storage=_open(args, create=False))
 
 
 def _trials(args: argparse.Namespace) -> _Output:
@@ -391,7 +447,7 @@ def _ask(args: argparse.Namespace) -> _Output:
     directions = _direction_list(args)
     if directions is not None:
         study = parzen.create_study(
-            storage=_storage_url(args),
+            storage=_open(args, create=True),
             study_name=args.study_name,
             directions=directions,
             sampler=sampler,
@@ -400,7 +456,7 @@ def _ask(args: argparse.Namespace) -> _Output:
     else:
         try:
             study = parzen.load_study(
-                study_name=args.study_name, storage=_storage_url(args), sampler=sampler
+                study_name=args.study_name, storage=_open(args, create=False), sampler=sampler
             )
         except KeyError as e:
             raise KeyError(
@@ -449,6 +505,57 @@ def _tell(args: argparse.Namespace) -> None:
         args.trial_number, values, state=state, skip_if_finished=args.skip_if_finished
     )
     _logger.info(f"Told trial {frozen.number}: state {frozen.state.name}, values {frozen.values}.")
+
+
+def _storage_verify(args: argparse.Namespace) -> int:
+    from parzen.storages.journal._verify import verify_journal_file
+
+    report = verify_journal_file(_existing_file(args.path))
+    print(report.summary())
+    return 0 if report.intact else 1
+
+
+def _storage_repair(args: argparse.Namespace) -> None:
+    from parzen.storages.journal._verify import repair_journal_file
+
+    path = _existing_file(args.path)
+    if os.path.exists(args.out):
+        raise CLIUsageError(
+            f"{args.out} exists: repair never overwrites a file. Pass the path of a new file."
+        )
+    report = repair_journal_file(path, args.out)
+    print(report.summary())
+    print(f"Wrote {report.n_records} records to {args.out}; {path} is unchanged.")
+
+
+def _existing_file(path: str) -> str:
+    if not os.path.isfile(path):
+        raise CLIUsageError(f"no journal file at {path!r}: check the path.")
+    return path
+
+
+def _storage_import(args: argparse.Namespace) -> _Output:
+    from parzen.storages._optuna_import import import_optuna_storage
+
+    try:
+        report = import_optuna_storage(
+            args.src, args.dst, args.studies, redis_prefix=args.redis_prefix
+        )
+    except OSError as e:  # an unreachable server, an unreadable file
+        raise RuntimeError(str(e)) from e
+    for note in report.notes:
+        _logger.warning(note)
+    records = [
+        {
+            "study": s.name,
+            "status": s.status,
+            "trials": s.n_trials,
+            "skipped_values": sum(1 for v in report.skipped_values if v.study == s.name),
+            "detail": s.detail,
+        }
+        for s in report.studies
+    ]
+    return _Output(records, ["study", "status", "trials", "skipped_values", "detail"])
 
 
 def _storage_upgrade(args: argparse.Namespace) -> None:

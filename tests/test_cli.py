@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -116,14 +117,12 @@ def test_output_formats(storage: str, capsys: pytest.CaptureFixture[str]) -> Non
     assert len(out.splitlines()) == 3 and out.split()[0] == "0"
 
     _, out, _ = run(capsys, "studies", "--storage", storage, "-f", "json")
-    assert json.loads(out) == [
-        {
-            "name": "fmt",
-            "direction": ["MAXIMIZE"],
-            "n_trials": 3,
-            "datetime_start": json.loads(out)[0]["datetime_start"],
-        }
-    ]
+    (listed,) = json.loads(out)
+    started = datetime.datetime.fromisoformat(listed.pop("datetime_start"))
+    assert listed == {"name": "fmt", "direction": ["MAXIMIZE"], "n_trials": 3}
+    # The study's first trial started during this test, not at some fixed or default time.
+    first = parzen.load_study(study_name="fmt", storage=storage).trials[0].datetime_start
+    assert first is not None and started == first.replace(microsecond=0)
 
     yaml = pytest.importorskip("yaml")
     _, out, _ = run(capsys, "study-names", "--storage", storage, "-f", "yaml")
@@ -182,6 +181,7 @@ def test_create_skip_if_exists_and_delete(
 def test_errors_name_what_to_do(storage: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "studies")
     assert code == 2 and "PARZEN_STORAGE" in err
+    parzen.create_study(storage=storage, study_name="other")
     code, _, err = run(capsys, "trials", "--storage", storage, "--study-name", "nope")
     assert code == 1 and "No study named 'nope'" in err
     code, _, err = run(capsys, "ask", "--storage", storage, "--study-name", "nope")
@@ -194,6 +194,54 @@ def test_errors_name_what_to_do(storage: str, capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit):
         main(["ask", "--storage", storage, "--study-name", "s", "--search-space", "{oops"])
     assert "not valid JSON" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["studies"],
+        ["study-names"],
+        ["trials", "--study-name", "s"],
+        ["best-trial", "--study-name", "s"],
+        ["best-trials", "--study-name", "s"],
+        ["ask", "--study-name", "s"],
+        ["tell", "--study-name", "s", "--trial-number", "0", "--values", "1"],
+        ["delete-study", "--study-name", "s"],
+    ],
+)
+@pytest.mark.parametrize("spec", ["sqlite:///{dir}/typo.db", "{dir}/typo.log"])
+def test_commands_that_only_read_create_no_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str], spec: str
+) -> None:
+    code, _, err = run(capsys, *command, "--storage", spec.format(dir=tmp_path))
+    assert code == 1
+    assert "does not exist" in err and "typo" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_commands_that_only_read_create_no_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).execute("CREATE TABLE unrelated (x)").connection.close()
+    code, _, err = run(capsys, "studies", "--storage", f"sqlite:///{path}")
+    assert code == 1 and "no parzen schema" in err
+    tables = sqlite3.connect(path).execute("SELECT name FROM sqlite_master").fetchall()
+    assert tables == [("unrelated",)]
+
+
+def test_journal_files_work_as_storage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = str(tmp_path / "journal.log")
+    assert run(capsys, "create-study", "--storage", journal, "--study-name", "j")[0] == 0
+    assert run(capsys, "ask", "--storage", journal, "--study-name", "j")[0] == 0
+    assert run(capsys, "tell", "--storage", journal, "--study-name", "j", "--trial-number",
+               "0", "--values", "2.5")[0] == 0
+    code, out, _ = run(capsys, "trials", "--storage", journal, "--study-name", "j", "-f", "json")
+    assert code == 0 and json.loads(out)[0]["value"] == 2.5
 
 
 def test_storage_from_environment(
@@ -233,3 +281,53 @@ def test_subprocess(storage: str) -> None:
     assert asked.returncode == 0 and json.loads(asked.stdout)["number"] == 0
     missing = parzen_cli("trials", "--study-name", "missing")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+
+def test_storage_import_copies_studies_from_an_optuna_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    optuna = pytest.importorskip("optuna")
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    source = f"sqlite:///{tmp_path / 'optuna.db'}"
+    for name in ("a", "b"):
+        optuna.create_study(storage=source, study_name=name).optimize(
+            lambda t: t.suggest_float("x", 0, 1), n_trials=3
+        )
+    destination = str(tmp_path / "parzen.log")
+    code, out, _ = run(
+        capsys, "storage", "import", source, destination, "--study", "b", "-f", "json"
+    )
+    assert code == 0
+    assert json.loads(out) == [
+        {"study": "b", "status": "imported", "trials": 3, "skipped_values": 0, "detail": ""}
+    ]
+    storage = parzen.storages.JournalStorage(
+        parzen.storages.journal.JournalFileBackend(destination)
+    )
+    assert parzen.get_all_study_names(storage) == ["b"]
+    theirs = optuna.load_study(study_name="b", storage=source).trials
+    ours = parzen.load_study(study_name="b", storage=storage).trials
+    assert [(t.params, t.values) for t in ours] == [(t.params, t.values) for t in theirs]
+
+    code, out, err = run(capsys, "storage", "import", source, destination, "--study", "nope")
+    assert code == 1 and "no study named 'nope'" in err and out == ""
+
+
+def test_commands_refuse_an_optuna_database_and_leave_it_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    optuna = pytest.importorskip("optuna")
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    path = tmp_path / "optuna.db"
+    optuna.create_study(storage=f"sqlite:///{path}", study_name="s")
+    before = path.read_bytes()
+    for command in (
+        ["studies"],
+        ["create-study", "--study-name", "t"],
+        ["storage", "upgrade"],
+    ):
+        code, _, err = run(capsys, *command, "--storage", f"sqlite:///{path}")
+        assert code == 1, command
+        assert "Optuna" in err and "parzen storage import" in err, command
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["optuna.db"]

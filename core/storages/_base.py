@@ -262,6 +262,34 @@ def unknown_study_name_error(name: str, known: Sequence[str]) -> KeyError:
     return KeyError(f"No study named {name!r} in this storage.{hint}")
 
 
+def check_name(name: object, what: str) -> None:
+    """Raise unless ``name`` can be stored as a name by every storage: a str without NUL.
+
+    One rule for every storage, so that a study moves between them: PostgreSQL cannot store
+    NUL characters, and JSON logs and databases key attributes by strings only.
+    """
+    if not isinstance(name, str):
+        raise TypeError(
+            f"The {what} must be a str, got {name!r} ({type(name).__name__}). Convert it, "
+            "e.g. with str()."
+        )
+    if "\x00" in name:
+        raise ValueError(
+            f"The {what} {name!r} contains a NUL character (\\x00), which storages cannot "
+            "keep (PostgreSQL refuses it). Remove it from the name."
+        )
+
+
+def check_template_names(template: FrozenTrial) -> None:
+    """:func:`check_name` over the parameter names and attribute keys of a template trial."""
+    for name in template.distributions:
+        check_name(name, "parameter name")
+    for key in template.user_attrs:
+        check_name(key, "user attribute key")
+    for key in template.system_attrs:
+        check_name(key, "system attribute key")
+
+
 def finished_trial_error(number: int, state: TrialState) -> UpdateFinishedTrialError:
     """The error for a write to a finished trial."""
     return UpdateFinishedTrialError(

@@ -3,14 +3,15 @@
 A storage with heartbeats enabled receives one from each running trial every
 ``heartbeat_interval`` seconds. ``fail_stale_trials`` (called by ``Study.optimize`` before each
 trial) moves RUNNING trials whose last heartbeat, or start if they never sent one, is older
-than ``grace_period`` to FAIL, then runs the storage's failed-trial callback on each, for
-example :class:`RetryFailedTrialCallback` to run it again.
+than ``grace_period`` to FAIL, then runs the storage's heartbeat-stale-trial callback on each,
+for example :class:`RetryHeartbeatStaleTrialCallback` to run it again.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -76,20 +77,18 @@ def check_heartbeat_settings(
             f"heartbeat_interval must be a positive number of seconds or None, got "
             f"{heartbeat_interval!r}."
         )
-    if grace_period is not None:
-        if heartbeat_interval is None:
-            raise ValueError(
-                f"grace_period={grace_period!r} needs heartbeats: also pass "
-                "heartbeat_interval (e.g. heartbeat_interval=60)."
-            )
-        if not positive(grace_period):
-            raise ValueError(
-                f"grace_period must be a positive number of seconds or None, got {grace_period!r}."
-            )
-    if failed_trial_callback is not None and heartbeat_interval is None:
+    if grace_period is not None and not positive(grace_period):
         raise ValueError(
-            "failed_trial_callback runs on trials that heartbeats failed: also pass "
-            "heartbeat_interval (e.g. heartbeat_interval=60)."
+            f"grace_period must be a positive number of seconds or None, got {grace_period!r}."
+        )
+    # Optuna accepts these without heartbeats (they then do nothing); so do we, but say so.
+    if heartbeat_interval is None and (grace_period is not None or failed_trial_callback):
+        given = "grace_period" if grace_period is not None else "the stale-trial callback"
+        warnings.warn(
+            f"{given} has no effect without heartbeats: also pass heartbeat_interval "
+            "(e.g. heartbeat_interval=60) to fail, and retry, trials whose worker died.",
+            UserWarning,
+            stacklevel=3,
         )
     if heartbeat_interval is None:
         return None
@@ -124,11 +123,13 @@ def heartbeat(study: Study, trial_id: int) -> Iterator[None]:
         thread.join()
 
 
-class RetryFailedTrialCallback:
-    """Re-enqueue a trial that heartbeats failed, with the same parameters.
+class RetryHeartbeatStaleTrialCallback:
+    """Re-enqueue a trial that heartbeats failed (its worker went stale), with the same
+    parameters.
 
-    The new trial records the number of the first failed attempt (``failed_trial``) and every
-    attempt before it (``retry_history``) in its system attributes.
+    Pass it as a storage's ``heartbeat_stale_trial_callback``. The new trial records the number
+    of the first failed attempt (``failed_trial``) and every attempt before it
+    (``retry_history``) in its system attributes.
 
     Args:
         max_retry: how many times one trial may be retried; None means without limit.
@@ -136,9 +137,15 @@ class RetryFailedTrialCallback:
 
     Example:
         >>> import parzen
-        >>> callback = parzen.storages.RetryFailedTrialCallback(max_retry=2)
-        >>> # parzen.storages.RDBStorage("sqlite:///s.db", heartbeat_interval=60,
-        >>> #                            failed_trial_callback=callback)
+        >>> storage = parzen.storages.RDBStorage(
+        ...     "sqlite:///:memory:",
+        ...     heartbeat_interval=60,
+        ...     heartbeat_stale_trial_callback=parzen.storages.RetryHeartbeatStaleTrialCallback(
+        ...         max_retry=2
+        ...     ),
+        ... )
+        >>> storage.get_heartbeat_stale_trial_callback()._max_retry
+        2
     """
 
     def __init__(
@@ -182,3 +189,59 @@ class RetryFailedTrialCallback:
     def retry_history(trial: FrozenTrial) -> list[int]:
         """The numbers of every earlier attempt of this trial, oldest first."""
         return list(trial.system_attrs.get(RETRY_HISTORY_KEY, []))
+
+
+class RetryFailedTrialCallback(RetryHeartbeatStaleTrialCallback):
+    """The former name of :class:`RetryHeartbeatStaleTrialCallback`; it warns, as in Optuna 5.
+
+    Example:
+        >>> import warnings
+        >>> import parzen
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     _ = parzen.storages.RetryFailedTrialCallback(max_retry=1)
+        >>> caught[0].category.__name__
+        'FutureWarning'
+    """
+
+    def __init__(
+        self, max_retry: int | None = None, inherit_intermediate_values: bool = False
+    ) -> None:
+        warnings.warn(
+            "RetryFailedTrialCallback is deprecated (as in Optuna 5): use "
+            "RetryHeartbeatStaleTrialCallback, which behaves the same.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__(max_retry, inherit_intermediate_values)
+
+
+StaleTrialCallback = Callable[["Study", FrozenTrial], None]
+
+
+def resolve_stale_trial_callback(
+    heartbeat_stale_trial_callback: StaleTrialCallback | None,
+    failed_trial_callback: StaleTrialCallback | None,
+) -> StaleTrialCallback | None:
+    """The callback a storage runs on trials that heartbeats failed, from its two keywords.
+
+    ``failed_trial_callback`` is the older name: it still works, with Optuna 5's FutureWarning.
+
+    Raises:
+        ValueError: both keywords were given.
+    """
+    if failed_trial_callback is None:
+        return heartbeat_stale_trial_callback
+    if heartbeat_stale_trial_callback is not None:
+        raise ValueError(
+            "Specify only one of `heartbeat_stale_trial_callback` and `failed_trial_callback`: "
+            "they name the same callback (failed_trial_callback is the older name). Pass "
+            "heartbeat_stale_trial_callback=... only."
+        )
+    warnings.warn(
+        "`failed_trial_callback` is deprecated (as in Optuna 5): pass the same callback as "
+        "`heartbeat_stale_trial_callback`.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return failed_trial_callback

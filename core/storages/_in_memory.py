@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parzen._json import require_json
+from parzen._records.direction import StudyDirection
+from parzen._records.study_summary import FrozenStudy
 from parzen.distributions import BaseDistribution, check_distribution_compatibility
 from parzen.exceptions import DuplicatedStudyError
 from parzen.storages._base import (
     DEFAULT_STUDY_NAME_PREFIX,
     BaseStorage,
+    check_name,
+    check_template_names,
     unknown_study_name_error,
 )
-from parzen._records.direction import StudyDirection
-from parzen._records.study_summary import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
 
 
@@ -34,13 +36,19 @@ class _StudyRecord:
     unfinished_ids: dict[TrialState, set[int]] = field(
         default_factory=lambda: {TrialState.RUNNING: set(), TrialState.WAITING: set()}
     )
+    # Memory at scale: every trial of a study mostly repeats the same parameter names and
+    # distributions, so stored trials share one instance of each (and, once finished, one
+    # distributions dict) instead of each holding its own copies.
+    param_names: dict[str, str] = field(default_factory=dict)
+    shared_distributions: dict[str, BaseDistribution] = field(default_factory=dict)
 
 
 class InMemoryStorage(BaseStorage):
     """A thread-safe storage in this process's memory; gone when the process ends.
 
-    Stored trials are replaced, never mutated, on each write, so the lists that
-    ``get_all_trials(deepcopy=False)`` returns stay consistent snapshots without copying.
+    A finished trial never changes again, so ``get_all_trials(deepcopy=False)`` hands finished
+    trials out without copying; unfinished trials are written in place, and readers get a
+    copy of them taken under the lock. Either way, what a reader holds never changes.
 
     Example:
         >>> import parzen
@@ -75,7 +83,11 @@ class InMemoryStorage(BaseStorage):
         self, directions: Sequence[StudyDirection], study_name: str | None = None
     ) -> int:
         with self._lock:
-            name = study_name or DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+            # An empty name is a name (as in Optuna); only None gets a generated one.
+            name = study_name
+            if name is None:
+                name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+            check_name(name, "study name")
             if name in self._study_ids_by_name:
                 raise DuplicatedStudyError(
                     f"A study named {name!r} already exists. Choose another name, or pass "
@@ -96,11 +108,13 @@ class InMemoryStorage(BaseStorage):
             del self._studies[study_id]
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_name(key, "study user attribute key")
         require_json(value, f"study user attribute {key!r}")
         with self._lock:
             self._study(study_id).user_attrs[key] = value
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_name(key, "study system attribute key")
         require_json(value, f"study system attribute {key!r}")
         with self._lock:
             self._study(study_id).system_attrs[key] = value
@@ -169,8 +183,14 @@ class InMemoryStorage(BaseStorage):
                     trial_id=trial_id,
                 )
             else:
-                for name, dist in template_trial.distributions.items():
-                    self._check_and_register_distribution(record, name, dist)
+                check_template_names(template_trial)
+                names = record.param_names
+                distributions = {
+                    names.setdefault(name, name): self._check_and_register_distribution(
+                        record, name, dist
+                    )
+                    for name, dist in template_trial.distributions.items()
+                }
                 for key, value in template_trial.user_attrs.items():
                     require_json(value, f"user attribute {key!r}")
                 for key, value in template_trial.system_attrs.items():
@@ -178,11 +198,14 @@ class InMemoryStorage(BaseStorage):
                 trial = template_trial._copy()
                 trial.number = number
                 trial._trial_id = trial_id
+                trial.params = {names.get(k, k): v for k, v in trial.params.items()}
+                trial.distributions = distributions
             self._trials.append(trial)
             self._study_of_trial.append(study_id)
             record.trial_ids.append(trial_id)
             if trial.state.is_finished():
                 record.finished_trial_ids.append(trial_id)
+                self._share_distributions(record, trial)
             else:
                 record.unfinished_ids[trial.state].add(trial_id)
             return trial_id
@@ -194,26 +217,37 @@ class InMemoryStorage(BaseStorage):
         param_value_internal: float,
         distribution: BaseDistribution,
     ) -> None:
+        check_name(param_name, "parameter name")
         with self._lock:
             trial = self._running_trial(trial_id)
             record = self._studies[self._study_of_trial[trial_id]]
-            self._check_and_register_distribution(record, param_name, distribution)
-            updated = trial._shallow_copy()
-            updated.params = {
-                **trial.params,
-                param_name: distribution.to_external_repr(param_value_internal),
-            }
-            updated.distributions = {**trial.distributions, param_name: distribution}
-            self._trials[trial_id] = updated
+            distribution = self._check_and_register_distribution(record, param_name, distribution)
+            name = record.param_names.setdefault(param_name, param_name)
+            trial.params[name] = distribution.to_external_repr(param_value_internal)
+            trial.distributions[name] = distribution
+
+    @staticmethod
+    def _share_distributions(record: _StudyRecord, trial: FrozenTrial) -> None:
+        # A finished trial is never written again, so it can share one distributions dict
+        # with the study's other finished trials that hold the same entries.
+        if trial.distributions == record.shared_distributions:
+            trial.distributions = record.shared_distributions
+        else:
+            record.shared_distributions = trial.distributions
 
     @staticmethod
     def _check_and_register_distribution(
         record: _StudyRecord, name: str, distribution: BaseDistribution
-    ) -> None:
+    ) -> BaseDistribution:
+        """Check ``distribution`` against the study's; return the instance to store."""
         known = record.param_distributions.get(name)
         if known is not None:
+            # Distributions are immutable values: an equal one can be shared.
+            if known is distribution or known == distribution:
+                return known
             check_distribution_compatibility(known, distribution)
         record.param_distributions[name] = distribution
+        return distribution
 
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
         with self._lock:
@@ -233,47 +267,39 @@ class InMemoryStorage(BaseStorage):
             if state == TrialState.RUNNING and trial.state != TrialState.WAITING:
                 return False
             self.check_trial_is_updatable(trial_id, trial.state)
-            updated = trial._shallow_copy()
-            updated.state = state
-            if values is not None:
-                updated.values = list(values)
             now = datetime.datetime.now()
             record = self._studies[self._study_of_trial[trial_id]]
             record.unfinished_ids[trial.state].discard(trial_id)
+            trial.state = state
+            if values is not None:
+                trial.values = list(values)
             if state == TrialState.RUNNING:
-                updated.datetime_start = now
+                trial.datetime_start = now
             if state.is_finished():
-                updated.datetime_complete = now
+                trial.datetime_complete = now
                 record.finished_trial_ids.append(trial_id)
+                self._share_distributions(record, trial)
             else:
                 record.unfinished_ids[state].add(trial_id)
-            self._trials[trial_id] = updated
             return True
 
     def set_trial_intermediate_value(
         self, trial_id: int, step: int, intermediate_value: float
     ) -> None:
         with self._lock:
-            trial = self._running_trial(trial_id)
-            updated = trial._shallow_copy()
-            updated.intermediate_values = {**trial.intermediate_values, step: intermediate_value}
-            self._trials[trial_id] = updated
+            self._running_trial(trial_id).intermediate_values[step] = intermediate_value
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        check_name(key, "user attribute key")
         require_json(value, f"user attribute {key!r}")
         with self._lock:
-            trial = self._running_trial(trial_id)
-            updated = trial._shallow_copy()
-            updated.user_attrs = {**trial.user_attrs, key: value}
-            self._trials[trial_id] = updated
+            self._running_trial(trial_id).user_attrs[key] = value
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        check_name(key, "system attribute key")
         require_json(value, f"system attribute {key!r}")
         with self._lock:
-            trial = self._running_trial(trial_id)
-            updated = trial._shallow_copy()
-            updated.system_attrs = {**trial.system_attrs, key: value}
-            self._trials[trial_id] = updated
+            self._running_trial(trial_id).system_attrs[key] = value
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         with self._lock:
@@ -294,11 +320,18 @@ class InMemoryStorage(BaseStorage):
                     if s in states
                     for i in record.unfinished_ids[s]
                 )
+                trials = [self._get(i)._copy() for i in ids]
             else:
-                ids = record.trial_ids
-            trials = [self._trials[i] for i in ids]
+                trials = [self._trials[i] for i in record.trial_ids]
+                # Index = trial number. Unfinished trials change in place: copy them now.
+                for unfinished in record.unfinished_ids.values():
+                    for i in unfinished:
+                        trial = self._get(i)
+                        trials[trial.number] = trial._copy()
         selected = [t for t in trials if t is not None and (states is None or t.state in states)]
-        return [t._copy() for t in selected] if deepcopy else selected
+        if deepcopy:
+            return [t._copy() if t.state.is_finished() else t for t in selected]
+        return selected
 
     def get_finished_trials_since(
         self, study_id: int, cursor: int

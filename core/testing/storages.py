@@ -196,6 +196,44 @@ class StorageConformance:
         assert trial.user_attrs == {"u": {"nested": [1, "two", None]}}
         assert trial.system_attrs == {"s": 2.5}
 
+    @pytest.mark.parametrize("key", [123, None, ("a",), b"bytes"])
+    def test_attr_keys_that_are_not_str_raise_type_error_and_store_nothing(
+        self, storage: BaseStorage, key: Any
+    ) -> None:
+        study_id = storage.create_new_study(MIN, "conformance-attr-keys")
+        trial_id = storage.create_new_trial(study_id)
+        setters = [
+            lambda: storage.set_study_user_attr(study_id, key, 1),
+            lambda: storage.set_study_system_attr(study_id, key, 1),
+            lambda: storage.set_trial_user_attr(trial_id, key, 1),
+            lambda: storage.set_trial_system_attr(trial_id, key, 1),
+        ]
+        for setter in setters:
+            with pytest.raises(TypeError, match="must be a str"):
+                setter()
+        template = create_trial(value=1.0, user_attrs={key: 1})
+        with pytest.raises(TypeError, match="must be a str"):
+            storage.create_new_trial(study_id, template_trial=template)
+        assert storage.get_study_user_attrs(study_id) == {}
+        assert storage.get_study_system_attrs(study_id) == {}
+        assert [t.user_attrs for t in storage.get_all_trials(study_id)] == [{}]
+
+    def test_names_with_nul_raise_value_error_and_store_nothing(
+        self, storage: BaseStorage
+    ) -> None:
+        with pytest.raises(ValueError, match="NUL"):
+            storage.create_new_study(MIN, "bad\x00name")
+        study_id = storage.create_new_study(MIN, "conformance-nul")
+        trial_id = storage.create_new_trial(study_id)
+        with pytest.raises(ValueError, match="NUL"):
+            storage.set_trial_param(trial_id, "x\x00", 0.5, FloatDistribution(0, 1))
+        with pytest.raises(ValueError, match="NUL"):
+            storage.set_trial_user_attr(trial_id, "k\x00", 1)
+        with pytest.raises(ValueError, match="NUL"):
+            storage.set_study_user_attr(study_id, "k\x00", 1)
+        assert [s.study_name for s in storage.get_all_studies()] == ["conformance-nul"]
+        assert storage.get_trial(trial_id).params == {}
+
     def test_finished_trials_are_immutable(self, storage: BaseStorage) -> None:
         study_id = storage.create_new_study(MIN, "conformance-immutable")
         trial_id = storage.create_new_trial(study_id)
@@ -238,6 +276,41 @@ class StorageConformance:
         assert [t.number for t in complete] == [2]
         assert storage.get_n_trials(study_id) == 4
         assert storage.get_n_trials(study_id, TrialState.RUNNING) == 2
+
+    def test_get_all_trials_with_no_states_is_empty(self, storage: BaseStorage) -> None:
+        study_id = storage.create_new_study(MIN, "conformance-no-states")
+        storage.create_new_trial(study_id)
+        storage.set_trial_state_values(
+            storage.create_new_trial(study_id), TrialState.COMPLETE, [1.0]
+        )
+        assert storage.get_all_trials(study_id, states=()) == []
+        assert storage.get_all_trials(study_id, deepcopy=False, states=()) == []
+
+    def test_empty_study_name_is_a_name(self, storage: BaseStorage) -> None:
+        study_id = storage.create_new_study(MIN, "")
+        assert storage.get_study_name_from_id(study_id) == ""
+        assert storage.get_study_id_from_name("") == study_id
+
+    def test_enqueued_nan_is_skipped_when_it_exists(self, storage: BaseStorage) -> None:
+        import parzen
+
+        study = parzen.create_study(storage=storage, study_name="conformance-enqueue-nan")
+        study.enqueue_trial({"x": math.nan}, skip_if_exists=True)
+        study.enqueue_trial({"x": math.nan}, skip_if_exists=True)
+        study.enqueue_trial({"x": 1.0}, skip_if_exists=True)
+        study.enqueue_trial({"x": 1.0}, skip_if_exists=True)
+        assert len(study.trials) == 2
+
+    def test_tuple_choices_read_back_equal(self, storage: BaseStorage) -> None:
+        study_id = storage.create_new_study(MIN, "conformance-tuple-choices")
+        trial_id = storage.create_new_trial(study_id)
+        with pytest.warns(UserWarning):
+            layers = CategoricalDistribution([(64, 64), (128,), ((1, "a"), None)])
+        storage.set_trial_param(trial_id, "layers", 2.0, layers)
+        storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [0.0])
+        trial = storage.get_all_trials(study_id)[0]
+        assert trial.params == {"layers": ((1, "a"), None)}
+        assert trial.distributions == {"layers": layers}
 
     def test_deepcopy_true_returns_independent_trials(self, storage: BaseStorage) -> None:
         study_id = storage.create_new_study(MIN, "conformance-copy")

@@ -8,6 +8,11 @@ it is unreachable, and fail instead when the ``CI`` environment variable is set.
 
 from __future__ import annotations
 
+import json
+import signal
+import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -125,3 +130,56 @@ def storage(url: str) -> Iterator[RDBStorage]:
     storage = RDBStorage(url)
     yield storage
     storage._db.dispose()
+
+
+# -- gRPC storage proxies in processes of their own -------------------------------------------
+
+_PROXY_MAIN = """
+import json, sys
+import parzen
+spec = json.loads(sys.argv[1])
+storage = parzen.storages.RDBStorage(spec["url"], **spec["heartbeats"])
+parzen.storages.run_grpc_proxy_server(storage, host="127.0.0.1", port=spec["port"])
+"""
+
+
+class ProxyProcess:
+    """A ``run_grpc_proxy_server`` over an RDB URL in a subprocess; restartable on its port."""
+
+    def __init__(self, url: str, heartbeats: dict[str, float]) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        spec = {"url": url, "heartbeats": heartbeats, "port": self.port}
+        self._args = [sys.executable, "-c", _PROXY_MAIN, json.dumps(spec)]
+        self.start()
+
+    def start(self) -> None:
+        """Start the proxy (again, on the same port) and wait until it answers."""
+        from parzen.storages import GrpcStorageProxy
+
+        self.process = subprocess.Popen(self._args)
+        client = GrpcStorageProxy(host="127.0.0.1", port=self.port)
+        try:
+            client.wait_server_ready(timeout=60)
+        finally:
+            client.close()
+
+    def stop(self, signum: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+        self.process.wait(timeout=60)
+
+
+@pytest.fixture
+def grpc_proxy() -> Iterator[Callable[..., ProxyProcess]]:
+    """Start proxies with ``grpc_proxy(url, heartbeat_interval=..., grace_period=...)``."""
+    started: list[ProxyProcess] = []
+
+    def start(url: str, **heartbeats: float) -> ProxyProcess:
+        started.append(ProxyProcess(url, heartbeats))
+        return started[-1]
+
+    yield start
+    for proxy in started:
+        proxy.stop(signal.SIGKILL)

@@ -19,7 +19,11 @@ import parzen
 from parzen.distributions import FloatDistribution
 from parzen.exceptions import StorageInternalError, UpdateFinishedTrialError
 from parzen.samplers import RandomSampler
-from parzen.storages import RetryFailedTrialCallback, fail_stale_trials
+from parzen.storages import (
+    RetryFailedTrialCallback,
+    RetryHeartbeatStaleTrialCallback,
+    fail_stale_trials,
+)
 from parzen.storages.journal import (
     BaseJournalBackend,
     JournalFileBackend,
@@ -227,10 +231,13 @@ def test_bad_heartbeat_settings_are_rejected(tmp_path: Path) -> None:
         JournalStorage(backend, heartbeat_interval=True)
     with pytest.raises(ValueError, match="grace_period"):
         JournalStorage(backend, heartbeat_interval=1, grace_period=-1)
-    with pytest.raises(ValueError, match="needs heartbeats"):
+    # Accepted without heartbeats, as Optuna does, with a warning that they do nothing.
+    with pytest.warns(UserWarning, match="no effect without heartbeats"):
         JournalStorage(backend, grace_period=10)
-    with pytest.raises(ValueError, match="heartbeat_interval"):
-        JournalStorage(backend, failed_trial_callback=RetryFailedTrialCallback())
+    with pytest.warns(UserWarning, match="no effect without heartbeats"):
+        JournalStorage(
+            backend, heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback()
+        )
 
 
 # -- the file format: checksums, torn records, repair -----------------------------------------
@@ -270,39 +277,40 @@ def test_torn_last_record_is_ignored_then_cut_off_by_the_next_writer(tmp_path: P
     assert JournalStorage(JournalFileBackend(path)).get_trial(trial_id).values == [2.0]
 
 
-def test_damaged_last_line_is_cut_off(tmp_path: Path) -> None:
+def test_damaged_last_line_is_skipped_and_kept_for_repair(tmp_path: Path) -> None:
     path = tmp_path / "journal.log"
     storage = JournalStorage(JournalFileBackend(path))
     study_id = storage.create_new_study(MIN, "damaged-tail")
-    intact = path.read_bytes()
+    damaged = b'00000000 {"op": 4, "sid": 0, "t": 0}\n'  # wrong checksum, but a whole line
     with open(path, "ab") as f:
-        f.write(b'00000000 {"op": 4, "sid": 0, "t": 0}\n')  # wrong checksum
+        f.write(damaged)
     storage.create_new_trial(study_id)
-    assert path.read_bytes().startswith(intact)
     assert [t.number for t in storage.get_all_trials(study_id)] == [0]
-    assert len(_lines(path)) == 2
+    # Only a torn tail (no line end) is cut off; a whole damaged line stays for `repair`.
+    assert _lines(path)[1] == damaged
+    assert len(_lines(path)) == 3
 
 
 def test_damaged_record_inside_the_log_is_skipped_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "journal.log"
-    JournalStorage(JournalFileBackend(path)).create_new_study(MIN, "damaged-middle")
+    study_id = JournalStorage(JournalFileBackend(path)).create_new_study(MIN, "damaged-middle")
     with open(path, "ab") as f:
         f.write(b"0badc0de garbage\n")
-        f.write(_record_line({"op": 4, "sid": 0, "t": time.time()}))
+        f.write(_record_line({"op": 12, "sid": study_id, "tid": 7, "t": time.time()}))
     parzen.logging.enable_propagation()
     try:
         storage = JournalStorage(JournalFileBackend(path))
     finally:
         parzen.logging.disable_propagation()
-    assert [t.number for t in storage.get_all_trials(0)] == [0]
+    assert [t.number for t in storage.get_all_trials(study_id)] == [0]
     assert "damaged record" in caplog.text
 
 
 def test_a_foreign_file_is_refused_not_repaired(tmp_path: Path) -> None:
-    path = tmp_path / "optuna.log"
-    content = b'{"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}\n' * 3
+    path = tmp_path / "results.csv"
+    content = b"trial,value\n0,0.5\n1,0.25\n"
     path.write_bytes(content)
     with pytest.raises(StorageInternalError, match="not a parzen journal"):
         JournalStorage(JournalFileBackend(path))
@@ -643,7 +651,7 @@ def test_stale_trials_are_running_trials_without_a_recent_heartbeat(
     clock.now += 1.0
     assert storage.get_stale_trial_ids(study_id) == [silent]
     clock.now += 2.0
-    assert sorted(storage.get_stale_trial_ids(study_id)) == [beating, silent]
+    assert sorted(storage.get_stale_trial_ids(study_id)) == sorted([beating, silent])
 
 
 def test_grace_period_defaults_to_two_intervals(tmp_path: Path, clock: _Clock) -> None:

@@ -20,7 +20,11 @@ import sqlalchemy as sa
 import parzen
 from parzen.distributions import FloatDistribution
 from parzen.exceptions import DuplicatedStudyError, StorageInternalError
-from parzen.storages import RetryFailedTrialCallback, fail_stale_trials
+from parzen.storages import (
+    RetryFailedTrialCallback,
+    RetryHeartbeatStaleTrialCallback,
+    fail_stale_trials,
+)
 from parzen.storages._rdb import RDBStorage, _schema, models
 from parzen.study import StudyDirection
 from parzen.testing.storages import StorageConformance
@@ -175,12 +179,13 @@ def test_bad_url_and_missing_directory(tmp_path: Path) -> None:
 def test_heartbeat_arguments_are_validated() -> None:
     with pytest.raises(ValueError, match="heartbeat_interval"):
         RDBStorage("sqlite://", heartbeat_interval=0)
-    with pytest.raises(ValueError, match="heartbeat_interval"):
-        RDBStorage("sqlite://", grace_period=10)
     with pytest.raises(ValueError, match="grace_period"):
         RDBStorage("sqlite://", heartbeat_interval=1, grace_period=-1)
-    with pytest.raises(ValueError, match="heartbeat_interval"):
-        RDBStorage("sqlite://", failed_trial_callback=RetryFailedTrialCallback())
+    # Accepted without heartbeats, as Optuna does, with a warning that they do nothing.
+    with pytest.warns(UserWarning, match="no effect without heartbeats"):
+        RDBStorage("sqlite://", grace_period=10)
+    with pytest.warns(UserWarning, match="no effect without heartbeats"):
+        RDBStorage("sqlite://", heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback())
 
 
 def _hold_write_lock(path: Path, seconds: float, locked: threading.Event) -> None:

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,6 +149,32 @@ def test_deferred_params_are_seen_at_once_here_and_soon_elsewhere(url: str) -> N
     # Still running: the background thread writes the parameter for the other workers.
     assert _eventually(lambda: elsewhere.get_trial(trial_id).params == {"x": 0.25})
     assert elsewhere.get_trial(trial_id).state == TrialState.RUNNING
+
+
+def test_params_on_their_way_to_the_database_stay_visible_here(url: str) -> None:
+    # While the background thread's transaction is open, the database does not show the
+    # parameter yet and the pending list no longer holds it: this storage must still see it.
+    here = RDBStorage(url)
+    study_id = here.create_new_study(MIN, "in-flight")
+    trial_id = here.create_new_trial(study_id)
+    here.defer_param_writes(trial_id)
+    writing, release = threading.Event(), threading.Event()
+    write = here._pending._write
+
+    def slow_write(*args: Any) -> None:
+        writing.set()
+        release.wait(30)
+        write(*args)
+
+    here._pending._write = slow_write
+    here.set_trial_param(trial_id, "x", 0.25, X)
+    try:
+        assert writing.wait(30)  # the background write has taken the parameter
+        assert here.get_trial(trial_id).params == {"x": 0.25}
+        assert [t.params for t in here.get_all_trials(study_id)] == [{"x": 0.25}]
+    finally:
+        release.set()
+    assert _eventually(lambda: RDBStorage(url).get_trial(trial_id).params == {"x": 0.25})
 
 
 def test_params_are_written_with_the_trial_end(url: str) -> None:

@@ -42,6 +42,12 @@ def make_storage(spec: dict[str, Any]) -> Any:
             "heartbeat_interval": spec["heartbeat_interval"],
             "grace_period": spec["grace_period"],
         }
+    if spec["kind"] == "grpc":
+        from parzen.storages import GrpcStorageProxy
+
+        # Heartbeats belong to the served storage: one proxy serves it with, one without.
+        port = spec["heartbeat_port"] if spec.get("heartbeats") else spec["port"]
+        return GrpcStorageProxy(host="127.0.0.1", port=port)
     if spec["kind"] == "journal-file":
         from parzen.storages.journal import JournalFileBackend, JournalStorage
 
@@ -137,12 +143,37 @@ def _rdb_spec(url: str, service: str | None, port: int | None) -> dict[str, Any]
     return {"kind": "rdb", "url": url}
 
 
-@pytest.fixture(params=["journal-file", "journal-redis", "sqlite", "postgresql", "mariadb"])
+def _grpc_spec(url: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Workers reach the database through gRPC proxies (see conftest.grpc_proxy)."""
+    if not in_ci():
+        pytest.importorskip("grpc", reason="grpcio is not installed")
+    start = request.getfixturevalue("grpc_proxy")
+    heartbeats = {"heartbeat_interval": HEARTBEAT_INTERVAL, "grace_period": GRACE_PERIOD}
+    port, heartbeat_port = start(url).port, start(url, **heartbeats).port
+    return {"kind": "grpc", "port": port, "heartbeat_port": heartbeat_port}
+
+
+@pytest.fixture(
+    params=[
+        "journal-file",
+        "journal-redis",
+        "sqlite",
+        "postgresql",
+        "mariadb",
+        "grpc-sqlite",
+        "grpc-postgresql",
+    ]
+)
 def spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """How workers reach the storage under test, with a study of its own created in it."""
     kind = request.param
-    if kind == "journal-file":
-        spec: dict[str, Any] = {"kind": kind, "path": str(tmp_path / "journal.log")}
+    if kind.startswith("grpc-"):
+        database = _rdb_spec(f"sqlite:///{tmp_path / 'study.db'}", None, None)
+        if kind == "grpc-postgresql":
+            database = _rdb_spec(POSTGRESQL_URL, "PostgreSQL", 5432)
+        spec: dict[str, Any] = _grpc_spec(database["url"], request)
+    elif kind == "journal-file":
+        spec = {"kind": kind, "path": str(tmp_path / "journal.log")}
     elif kind == "journal-redis":
         spec = _redis_spec(tmp_path)
     elif kind == "sqlite":
@@ -165,7 +196,7 @@ def spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, A
     try:
         if kind == "journal-redis":
             storage.backend._client.delete(storage.backend.key)
-        elif kind in ("postgresql", "mariadb"):
+        elif kind in ("postgresql", "mariadb", "grpc-postgresql"):
             parzen.delete_study(study_name=spec["study_name"], storage=storage)
     finally:
         storage.remove_session()

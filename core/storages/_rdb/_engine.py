@@ -17,6 +17,15 @@ Each retries, with exponential backoff and jitter, on the errors that mean "try 
 SQLite's busy/locked, deadlocks, lock-wait timeouts and serialization failures. On a SQLite
 file, writers of every process first line up in a :class:`WriterQueue`, so that they rarely
 see "busy" at all.
+
+A lost connection (the server restarted, an idle timeout, ``pg_terminate_backend``, MariaDB's
+``KILL``) is retried on a new connection when running the work again is safe: always for
+reads; for a transaction that had not sent its COMMIT (the server rolled it back); for a
+statement the caller declares idempotent; and for any statement when the server said it ended
+the session itself (PostgreSQL's 57P01-57P03), which aborts what was running. A connection
+lost during COMMIT leaves the outcome unknown: :class:`CommitOutcomeUnknown` lets the caller
+look. Connections idle for a while are checked before use (pre-ping), and a lost connection
+discards its pool's others, which the same event most likely killed too.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from parzen.exceptions import StorageInternalError
+from parzen.storages._optuna_import._detect import check_not_optuna_sqlite_file
 from parzen.storages._rdb._writer_queue import WriterQueue
 
 T = TypeVar("T")
@@ -60,12 +70,16 @@ _SQLITE_FIRST_BACKOFF = 0.0002
 _SQLITE_MAX_BACKOFF = 0.01
 # A pooled connection unused for this long is checked before use: servers and firewalls drop
 # idle connections, and a failed first statement of a write would be ambiguous to retry.
-_PING_AFTER_IDLE = 60.0
+_PING_AFTER_IDLE = 1.0
 
 # SQLSTATEs (PostgreSQL) and error numbers (MySQL/MariaDB) that mean "retry the transaction".
 _PG_TRANSIENT = {"40001", "40P01", "55P03"}
 _MYSQL_TRANSIENT = {1205, 1213}
 _MYSQL_DUPLICATE = 1062
+# The server ended the session: what was running was aborted, nothing committed.
+_PG_SESSION_ENDED = {"57P01", "57P02", "57P03"}
+# PyMySQL's "server has gone away": the statement could not even be sent.
+_MYSQL_NOT_SENT = {2006}
 
 _DEFAULT_DRIVERS = {
     "postgresql": "psycopg",
@@ -100,6 +114,13 @@ def parse_url(url: str) -> URL:
     return parsed.set(drivername=name)
 
 
+class CommitOutcomeUnknown(StorageInternalError):
+    """The connection was lost while a COMMIT was in flight: it may or may not have applied.
+
+    The caller knows what the transaction wrote and can read whether it is there.
+    """
+
+
 def masked(url: URL) -> str:
     """The URL as it may be shown: the password hidden."""
     return url.render_as_string(hide_password=True)
@@ -120,12 +141,16 @@ class Database:
         self.is_sqlite = self.backend == "sqlite"
         self.is_mysql = self.backend in ("mysql", "mariadb")
         self.is_memory = is_memory_sqlite(url)
+        if self.is_sqlite and not self.is_memory and url.database and not url.query.get("uri"):
+            # Before any connection: connecting switches the file to WAL mode, a write.
+            check_not_optuna_sqlite_file(url.database, masked(url))
         kwargs = dict(engine_kwargs or {})
         self._engine_kwargs = dict(kwargs)
         # An in-memory SQLite database lives in one connection, which threads must take
         # turns on.
         self._lock: threading.RLock | None = threading.RLock() if self.is_memory else None
         self.engine = self._create(kwargs, autocommit=False)
+        self._connected = False  # whether a connection has ever been made
         self.writer_queue: WriterQueue | None = None
         if self.is_sqlite and not self.is_memory and url.database and not url.query.get("uri"):
             self.writer_queue = WriterQueue(url.database)
@@ -206,13 +231,26 @@ class Database:
 
     # -- running work -----------------------------------------------------------------------
 
-    def write(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in one transaction, retried whole on transient errors."""
-        return self._run(self.tx_engine, fn, transaction=True, writes=True)
+    def write(self, fn: Callable[[Connection], T], *, idempotent: bool = False) -> T:
+        """Run ``fn`` in one transaction, retried whole on transient errors.
 
-    def auto(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn``'s statements each in its own autocommit transaction."""
-        return self._run(self.autocommit_engine, fn, transaction=False, writes=True)
+        ``idempotent``: running ``fn`` twice has the effect of once, so even a COMMIT lost
+        with its connection is retried.
+
+        Raises:
+            CommitOutcomeUnknown: the connection was lost during the COMMIT (not idempotent).
+        """
+        return self._run(self.tx_engine, fn, transaction=True, writes=True, idempotent=idempotent)
+
+    def auto(self, fn: Callable[[Connection], T], *, idempotent: bool = False) -> T:
+        """Run ``fn``'s statements each in its own autocommit transaction.
+
+        ``idempotent``: running ``fn`` twice has the effect of once, so a lost connection is
+        retried.
+        """
+        return self._run(
+            self.autocommit_engine, fn, transaction=False, writes=True, idempotent=idempotent
+        )
 
     def read(self, fn: Callable[[Connection], T]) -> T:
         """Run queries (autocommit; retried on transient errors and lost connections)."""
@@ -225,24 +263,41 @@ class Database:
         *,
         transaction: bool,
         writes: bool,
+        idempotent: bool = False,
     ) -> T:
         queue = self._queue(writes)
 
         def once() -> T:
-            with (
-                self._lock if self._lock is not None else nullcontext(),
-                self.connect(engine) as conn,
-                queue,
-            ):
-                if transaction:
-                    with conn.begin():
-                        return fn(conn)
-                result = fn(conn)
-                conn.commit()
-                return result
+            committing = False
+            try:
+                with (
+                    self._lock if self._lock is not None else nullcontext(),
+                    self.connect(engine) as conn,
+                    queue,
+                ):
+                    if transaction:
+                        tx = conn.begin()
+                        try:
+                            result = fn(conn)
+                        except BaseException:
+                            _quietly(tx.rollback)
+                            raise
+                        committing = True
+                        tx.commit()
+                        return result
+                    result = fn(conn)
+                    conn.commit()
+                    return result
+            except sa.exc.DBAPIError as e:
+                if getattr(e, "connection_invalidated", False):
+                    self._lost_connection(
+                        e,
+                        committing=committing and not idempotent,
+                        rerunnable=not writes or idempotent or (transaction and not committing),
+                    )
+                raise
 
-        # A read can be run again after losing its connection; a write may have committed.
-        return self.retrying(once, retry_disconnect=not writes)
+        return self.retrying(once)
 
     def _queue(self, writes: bool) -> contextlib.AbstractContextManager[None]:
         if writes and self.writer_queue is not None:
@@ -250,12 +305,19 @@ class Database:
         return nullcontext()
 
     def cursor(
-        self, fn: Callable[[Any], T], *, transaction: bool = False, read_only: bool = False
+        self,
+        fn: Callable[[Any], T],
+        *,
+        transaction: bool = False,
+        read_only: bool = False,
+        idempotent: bool = False,
     ) -> T:
         """Run ``fn`` on a driver cursor: the fast path of the hot statements.
 
         Without ``transaction`` each statement commits by itself. Retried like ``write``;
-        ``read_only`` says that ``fn`` only queries (it skips the writer queue).
+        ``read_only`` says that ``fn`` only queries (it skips the writer queue);
+        ``idempotent`` that running it twice has the effect of once (so a lost connection is
+        retried even after a statement may have committed).
         """
         engine = self.tx_engine if transaction else self.autocommit_engine
         queue = self._queue(not read_only)
@@ -264,10 +326,11 @@ class Database:
             with self._lock if self._lock is not None else nullcontext():
                 try:
                     connection = engine.raw_connection()
-                except sa.exc.DBAPIError as e:
-                    if self.is_transient(e):
-                        raise
-                    raise StorageInternalError(self.unreachable_message(e)) from e
+                except (sa.exc.DBAPIError, self.dbapi_error) as e:
+                    self._check_connect_error(e)
+                    raise
+                self._connected = True
+                committing = False
                 try:
                     cursor = connection.cursor()
                     try:
@@ -277,6 +340,7 @@ class Database:
                                 cursor.execute("BEGIN IMMEDIATE")
                             result = fn(cursor)
                             if transaction:
+                                committing = True
                                 connection.commit()
                         return result
                     except BaseException as e:
@@ -288,20 +352,50 @@ class Database:
                             cursor,
                         ):
                             connection.invalidate(e)
-                            e.parzen_disconnect = True  # type: ignore[attr-defined]
+                            self._lost_connection(
+                                e,
+                                committing=committing and not idempotent,
+                                rerunnable=read_only
+                                or idempotent
+                                or (transaction and not committing),
+                            )
                         raise
                     finally:
                         _quietly(cursor.close)
                 finally:
                     connection.close()
 
-        return self.retrying(once, retry_disconnect=not transaction)
+        return self.retrying(once)
+
+    def _lost_connection(self, e: Exception, *, committing: bool, rerunnable: bool) -> None:
+        """Mark a lost connection's error: may the work run again on a new connection?"""
+        # The event that killed this connection (a restart, a mass kill) most likely killed
+        # the pool's others: drop them, so that the retry does not meet them one by one.
+        self.engine.dispose()
+        if self.autocommit_engine is not self.engine:
+            self.autocommit_engine.dispose()
+        if committing:
+            raise CommitOutcomeUnknown(
+                f"The connection to {masked(self.url)} was lost during a COMMIT ({_orig(e)}); "
+                "the transaction may or may not have been applied."
+            ) from e
+        e.parzen_disconnect = True  # type: ignore[attr-defined]
+        e.parzen_rerun = rerunnable or self._session_ended(e)  # type: ignore[attr-defined]
+
+    def _session_ended(self, e: Exception) -> bool:
+        """Whether the server ended the session before the statement could commit."""
+        orig = _orig(e)
+        if self.is_mysql:
+            code = orig.args[0] if orig is not None and orig.args else None
+            return code in _MYSQL_NOT_SENT
+        return getattr(orig, "sqlstate", None) in _PG_SESSION_ENDED
 
     def retrying(self, fn: Callable[[], T], *, retry_disconnect: bool = False) -> T:
         """Run ``fn``, again with exponential backoff while it fails on transient errors.
 
         ``fn`` must be safe to run again after such an error: it ran in a transaction that
-        the database rolled back.
+        the database rolled back. A lost connection is retried when ``retry_disconnect`` or
+        when the error says running again is safe (see :meth:`_lost_connection`).
         """
         if self.is_sqlite:
             backoff, max_backoff = _SQLITE_FIRST_BACKOFF, _SQLITE_MAX_BACKOFF
@@ -317,11 +411,21 @@ class Database:
                 disconnected = getattr(e, "connection_invalidated", False) or getattr(
                     e, "parzen_disconnect", False
                 )
-                retry = self.is_transient(e) or (retry_disconnect and disconnected)
+                rerun = getattr(e, "parzen_rerun", retry_disconnect)
+                retry = self.is_transient(e) or (rerun and disconnected)
                 out_of_time = (
                     time.monotonic() > deadline if self.is_sqlite else attempt >= _MAX_ATTEMPTS
                 )
                 if not retry or out_of_time:
+                    if self.is_sqlite and _sqlite_corrupt(e):
+                        raise StorageInternalError(self.corrupt_message(e)) from e
+                    if retry and disconnected and not self.is_transient(e):
+                        raise StorageInternalError(
+                            f"Lost the connection to {masked(self.url)} on each of {attempt} "
+                            f"attempts: {_orig(e)}. Check that the server is up and that "
+                            "nothing (a proxy, an idle timeout, an administrator) keeps "
+                            "ending its sessions."
+                        ) from e
                     if retry:
                         raise StorageInternalError(
                             f"The database {masked(self.url)} stayed busy through "
@@ -338,14 +442,48 @@ class Database:
     def connect(self, engine: Engine) -> Iterator[Connection]:
         try:
             conn = engine.connect()
-        except sa.exc.DBAPIError as e:
-            if self.is_transient(e):
-                raise
-            raise StorageInternalError(self.unreachable_message(e)) from e
+        except (sa.exc.DBAPIError, self.dbapi_error) as e:
+            self._check_connect_error(e)
+            raise
+        self._connected = True
         with conn:
             yield conn
 
+    def _check_connect_error(self, e: Exception) -> None:
+        """Let a connection attempt that failed be retried if it may work again; else explain.
+
+        Nothing ran on a connection that was never made, so once this storage has been
+        connected, a connection lost while being made is retried (a server restarting, or
+        ending sessions as they start); before, the server is unreachable: say so at once.
+        """
+        if self.is_transient(e):
+            return
+        orig = _orig(e)
+        if (
+            self._connected
+            and not self.is_sqlite
+            and self.engine.dialect.is_disconnect(orig, None, None)
+        ):
+            e.parzen_disconnect = True  # type: ignore[attr-defined]
+            e.parzen_rerun = True  # type: ignore[attr-defined]
+            return
+        if isinstance(e, sa.exc.DBAPIError):
+            raise StorageInternalError(self.unreachable_message(e)) from e
+        raise StorageInternalError(
+            self.unreachable_message(sa.exc.DBAPIError(None, None, e))
+        ) from e
+
+    def corrupt_message(self, e: Exception) -> str:
+        return (
+            f"The SQLite file {self.url.database} is corrupt (or not an SQLite database): SQLite "
+            f"says {_orig(e)}. parzen "
+            "left it unchanged. Restore it from a backup; `sqlite3 FILE .recover` may salvage "
+            "what is left."
+        )
+
     def unreachable_message(self, e: sa.exc.DBAPIError) -> str:
+        if self.is_sqlite and _sqlite_corrupt(e):
+            return self.corrupt_message(e)
         if self.is_sqlite:
             return (
                 f"Could not open the SQLite database {masked(self.url)}: {e.orig}. Check that "
@@ -418,6 +556,11 @@ class Prepared:
 def _orig(e: Exception) -> Any:
     """The driver's exception behind a SQLAlchemy one (or the driver's exception itself)."""
     return e.orig if isinstance(e, sa.exc.DBAPIError) else e
+
+
+def _sqlite_corrupt(e: Exception) -> bool:
+    message = str(_orig(e)).lower()
+    return "file is not a database" in message or "malformed" in message
 
 
 def _quietly(fn: Callable[[], Any]) -> None:

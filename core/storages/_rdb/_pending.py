@@ -105,7 +105,9 @@ class PendingParams:
         self._owned: set[int] = set()
         self._by_trial: dict[int, dict[str, PendingParam]] = {}
         self._since: dict[int, float] = {}
-        self._in_flight: set[int] = set()
+        # Parameters a background write has taken but not yet committed: this storage's own
+        # reads must still see them, since the database does not show them yet.
+        self._in_flight: dict[int, list[PendingParam]] = {}
         self._thread: threading.Thread | None = None
 
     def _note_pending(self) -> None:
@@ -161,8 +163,9 @@ class PendingParams:
     def peek(self, trial_id: int) -> list[PendingParam]:
         """The trial's pending parameters, in the order they were suggested."""
         with self._lock:
-            params = self._by_trial.get(trial_id)
-            return list(params.values()) if params else []
+            merged = {p.name: p for p in self._in_flight.get(trial_id, ())}
+            merged.update(self._by_trial.get(trial_id, {}))
+            return list(merged.values())
 
     def overlay(self, trial: FrozenTrial) -> FrozenTrial:
         """Add the trial's pending parameters to ``trial`` (changed in place) and return it."""
@@ -207,7 +210,7 @@ class PendingParams:
             batches = [(t, list(self._by_trial.pop(t).values())) for t in due]
             for t in due:
                 del self._since[t]
-            self._in_flight.update(due)
+            self._in_flight.update(batches)
             self._note_pending()
         for trial_id, params in batches:
             try:
@@ -221,7 +224,7 @@ class PendingParams:
                 self._put_back(trial_id, params)
             finally:
                 with self._written:
-                    self._in_flight.discard(trial_id)
+                    self._in_flight.pop(trial_id, None)
                     self._written.notify_all()
         return True
 

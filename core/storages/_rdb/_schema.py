@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from parzen.storages._optuna_import._detect import check_not_optuna_database
 from parzen.storages._rdb import models
 from parzen.storages._rdb._engine import Database, masked
 
@@ -121,6 +122,8 @@ def ensure_schema(db: Database, *, create: bool, check: bool) -> None:
             return current_revision(conn)
 
     revision = db.retrying(probe)
+    if revision is None:
+        db.retrying(lambda: _refuse_optuna(db))
     if revision is None and create:
         # SQLite answers "locked" at once while another process creates the schema.
         db.retrying(lambda: _create(db))
@@ -177,6 +180,12 @@ def _check(db: Database, revision: str | None) -> None:
     )
 
 
+def _refuse_optuna(db: Database) -> None:
+    """Raise if the database is Optuna's: parzen never adds its tables beside Optuna's."""
+    with db.connect(db.engine) as conn:
+        check_not_optuna_database(conn, masked(db.url))
+
+
 def _unstamped_message(db: Database) -> str:
     return (
         f"The database {masked(db.url)} holds parzen tables but no {models.VERSION_TABLE} "
@@ -198,6 +207,8 @@ def upgrade(db: Database) -> tuple[str | None, str]:
         db.connect(db.tx_engine) as conn,
     ):
         before = current_revision(conn)
+        if before is None:
+            check_not_optuna_database(conn, masked(db.url))
         if before is None and _has_parzen_tables(conn):
             raise RuntimeError(_unstamped_message(db))
         if before is not None and before not in known_revisions():

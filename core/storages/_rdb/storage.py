@@ -19,20 +19,30 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from parzen._json import require_json
+from parzen._records.direction import StudyDirection
+from parzen._records.study_summary import FrozenStudy
 from parzen.distributions import (
     BaseDistribution,
     check_distribution_compatibility,
     distribution_to_json,
     json_to_distribution,
 )
-from parzen.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
-from parzen.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
-from parzen.storages._heartbeat import check_heartbeat_settings
+from parzen.exceptions import (
+    DuplicatedStudyError,
+    StorageInternalError,
+    UpdateFinishedTrialError,
+)
+from parzen.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage, check_name
+from parzen.storages._heartbeat import check_heartbeat_settings, resolve_stale_trial_callback
 from parzen.storages._rdb import _schema, models
-from parzen.storages._rdb._engine import Database, Prepared, masked, parse_url
+from parzen.storages._rdb._engine import (
+    CommitOutcomeUnknown,
+    Database,
+    Prepared,
+    masked,
+    parse_url,
+)
 from parzen.storages._rdb._pending import PendingParam, PendingParams
-from parzen._records.direction import StudyDirection
-from parzen._records.study_summary import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -104,8 +114,11 @@ class RDBStorage(BaseStorage):
             failing the trials of dead workers. None disables heartbeats.
         grace_period: seconds without a heartbeat after which a RUNNING trial counts as dead
             (default: twice ``heartbeat_interval``).
-        failed_trial_callback: called with ``(study, frozen_trial)`` for each trial that
-            heartbeats turned into FAIL, e.g. :class:`~parzen.storages.RetryFailedTrialCallback`.
+        heartbeat_stale_trial_callback: called with ``(study, frozen_trial)`` for each trial
+            that heartbeats turned into FAIL, e.g.
+            :class:`~parzen.storages.RetryHeartbeatStaleTrialCallback`.
+        failed_trial_callback: the older name of ``heartbeat_stale_trial_callback`` (a
+            FutureWarning, as in Optuna 5); pass only one of the two.
         skip_table_creation: do not create the schema in an empty database (for databases
             whose schema is managed with ``parzen storage upgrade`` only).
 
@@ -131,9 +144,13 @@ class RDBStorage(BaseStorage):
         *,
         heartbeat_interval: int | None = None,
         grace_period: int | None = None,
+        heartbeat_stale_trial_callback: Callable[[Study, FrozenTrial], None] | None = None,
         failed_trial_callback: Callable[[Study, FrozenTrial], None] | None = None,
         skip_table_creation: bool = False,
     ) -> None:
+        failed_trial_callback = resolve_stale_trial_callback(
+            heartbeat_stale_trial_callback, failed_trial_callback
+        )
         grace_period = check_heartbeat_settings(
             heartbeat_interval, grace_period, failed_trial_callback
         )
@@ -194,7 +211,10 @@ class RDBStorage(BaseStorage):
     def create_new_study(
         self, directions: Sequence[StudyDirection], study_name: str | None = None
     ) -> int:
-        name = study_name or DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+        # An empty name is a name (as in Optuna); only None gets a generated one.
+        name = study_name
+        if name is None:
+            name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
         _check_name(name, "study name")
         directions = [StudyDirection(d) for d in directions]
         if not directions:
@@ -251,7 +271,10 @@ class RDBStorage(BaseStorage):
         table = models.study_attrs
         row = {"study_id": study_id, "kind": kind, "attr_key": key, "value_json": value_json}
         try:
-            self._db.auto(lambda conn: conn.execute(self._upsert(table, row, ["value_json"])))
+            self._db.auto(
+                lambda conn: conn.execute(self._upsert(table, row, ["value_json"])),
+                idempotent=True,
+            )
         except sa.exc.IntegrityError as e:  # the only constraint left is the foreign key
             raise KeyError(self._no_study_id(study_id)) from e
 
@@ -324,7 +347,11 @@ class RDBStorage(BaseStorage):
         rows = self._db.read(lambda conn: conn.execute(query).all())
         if not rows:
             raise KeyError(self._no_study_id(study_id))
-        return {r.attr_key: json.loads(r.value_json) for r in rows if r.attr_key is not None}
+        return {
+            r.attr_key: _stored_json(r.value_json, f"attribute {r.attr_key!r} of study {study_id}")
+            for r in rows
+            if r.attr_key is not None
+        }
 
     def get_all_studies(self) -> list[FrozenStudy]:
         d = models.study_directions
@@ -348,7 +375,9 @@ class RDBStorage(BaseStorage):
             directions.setdefault(study_id, []).append(StudyDirection(direction))
         attrs: dict[tuple[int, int], dict[str, Any]] = {}
         for study_id, kind, key, value_json in attr_rows:
-            attrs.setdefault((study_id, kind), {})[key] = json.loads(value_json)
+            attrs.setdefault((study_id, kind), {})[key] = _stored_json(
+                value_json, f"attribute {key!r} of study {study_id}"
+            )
         return [
             FrozenStudy(
                 study_name=name,
@@ -428,9 +457,26 @@ class RDBStorage(BaseStorage):
                 self._heartbeat_stmt().run(cursor, trial_id=trial_id)
             return trial_id, number
 
-        trial_id, number = self._retry_numbering(
-            study_id, run, transaction=heartbeat or self._db.is_mysql
-        )
+        while True:
+            try:
+                trial_id, number = self._retry_numbering(
+                    study_id, run, transaction=heartbeat or self._db.is_mysql
+                )
+                break
+            except CommitOutcomeUnknown:
+                # Our trial is the one with our start time (microseconds); none: not created.
+                found = self._db.read(
+                    lambda conn: conn.execute(
+                        sa.select(_t.c.trial_id, _t.c.number).where(
+                            _t.c.study_id == study_id,
+                            _t.c.datetime_start == start,
+                            _t.c.state == _RUNNING,
+                        )
+                    ).all()
+                )
+                if len(found) == 1:
+                    trial_id, number = int(found[0][0]), int(found[0][1])
+                    break
         frozen = FrozenTrial(
             number=number,
             state=TrialState.RUNNING,
@@ -610,6 +656,10 @@ class RDBStorage(BaseStorage):
             self._db.cursor(
                 lambda cursor: self._insert_params(cursor, trial_id, params), transaction=True
             )
+        except CommitOutcomeUnknown:
+            # Replacing is idempotent: whether the lost COMMIT applied or not, this writes them.
+            with contextlib.suppress(UpdateFinishedTrialError):
+                self._replace_params(trial_id, params)
         except _NotUpdatable:
             self._pending.disown(trial_id)
         except self._db.integrity_errors as e:
@@ -677,8 +727,10 @@ class RDBStorage(BaseStorage):
         self._forget_created(trial_id)
         insert = self._stmt(("insert_child", table.name), lambda: _insert_child(table))
         try:
+            # Idempotent: run again after it committed, it meets its own row and replaces it.
             inserted = self._db.cursor(
-                lambda cursor: insert.run(cursor, trial_id=trial_id, **keys, **data).rowcount
+                lambda cursor: insert.run(cursor, trial_id=trial_id, **keys, **data).rowcount,
+                idempotent=True,
             )
         except self._db.integrity_errors as e:
             if not self._db.is_duplicate_key(e):
@@ -698,7 +750,7 @@ class RDBStorage(BaseStorage):
                 conn.execute(sa.update(table).where(*where).values(**data))
                 return None
 
-            state = self._db.write(replace)
+            state = self._db.write(replace, idempotent=True)
             if state is None:
                 return
         else:
@@ -741,16 +793,42 @@ class RDBStorage(BaseStorage):
 
         with self._pending.taken(trial_id) as params:
             try:
-                self._change_state(trial_id, study_id, state, value_list, now, params)
+                self._change_state_once(trial_id, study_id, state, value_list, now, params)
             except self._db.integrity_errors as e:
                 if not params or not self._db.is_duplicate_key(e):
                     raise
                 self._replace_params(trial_id, params)
                 params.clear()
-                self._change_state(trial_id, study_id, state, value_list, now, [])
+                self._change_state_once(trial_id, study_id, state, value_list, now, [])
         if state.is_finished():
             self._pending.disown(trial_id)
         return True
+
+    def _change_state_once(
+        self,
+        trial_id: int,
+        study_id: int,
+        state: TrialState,
+        value_list: list[float] | None,
+        now: datetime.datetime,
+        params: list[PendingParam],
+    ) -> None:
+        """:meth:`_change_state`, which a COMMIT lost with its connection does not repeat."""
+        while True:
+            try:
+                self._change_state(trial_id, study_id, state, value_list, now, params)
+                return
+            except CommitOutcomeUnknown:
+                current = self._db.read(
+                    lambda conn: conn.execute(
+                        sa.select(_t.c.state).where(_t.c.trial_id == trial_id)
+                    ).scalar()
+                )
+                # The transaction wrote the state with everything else: if it is there, all is.
+                if current == int(state):
+                    return
+                if current is None or TrialState(current).is_finished():
+                    self._raise_not_updatable(trial_id)
 
     def _change_state(
         self,
@@ -866,6 +944,8 @@ class RDBStorage(BaseStorage):
         want_unfinished = states is None or any(
             s in states for s in (TrialState.RUNNING, TrialState.WAITING)
         )
+        if not want_finished and not want_unfinished:
+            return []  # e.g. states=(): no state is wanted, so no query is needed
         if want_finished:
             cache, unfinished = self._sync(study_id, with_unfinished=want_unfinished)
             with self._lock:
@@ -916,10 +996,20 @@ class RDBStorage(BaseStorage):
     def get_failed_trial_callback(self) -> Callable[[Study, FrozenTrial], None] | None:
         return self.failed_trial_callback
 
+    def get_heartbeat_stale_trial_callback(
+        self,
+    ) -> Callable[[Study, FrozenTrial], None] | None:
+        """The callback run on each trial that heartbeats failed (Optuna 5's name)."""
+        return self.failed_trial_callback
+
+    @property
+    def heartbeat_stale_trial_callback(self) -> Callable[[Study, FrozenTrial], None] | None:
+        return self.failed_trial_callback
+
     def record_heartbeat(self, trial_id: int) -> None:
         try:
             upsert = self._heartbeat_stmt(upsert=True)
-            self._db.cursor(lambda cursor: upsert.run(cursor, trial_id=trial_id))
+            self._db.cursor(lambda cursor: upsert.run(cursor, trial_id=trial_id), idempotent=True)
         except self._db.integrity_errors as e:
             raise KeyError(f"No trial with id {trial_id} in {self!r}.") from e
 
@@ -1048,13 +1138,12 @@ class RDBStorage(BaseStorage):
         return meta
 
     def _to_json(self, distribution: BaseDistribution) -> str:
-        try:
-            return self._dist_json[distribution]
-        except KeyError:
-            text = distribution_to_json(distribution)
+        text = self._dist_json.get(distribution)
+        if text is None:
+            text = distribution_to_json(distribution)  # TypeError for a choice JSON cannot hold
             if len(self._dist_json) < 10_000:
                 self._dist_json[distribution] = text
-            return text
+        return text
 
     def _from_json(self, text: str) -> BaseDistribution:
         dist = self._json_dists.get(text)
@@ -1203,7 +1292,12 @@ class RDBStorage(BaseStorage):
                 record.start = _parse_dt(row[8]) if parse_dt else row[8]
                 record.complete = _parse_dt(row[9]) if parse_dt else row[9]
             elif kind == _K_PARAM:
-                dist = self._from_json(row[7])
+                try:
+                    dist = self._from_json(row[7])
+                except ValueError as e:
+                    raise StorageInternalError(
+                        _damaged(f"distribution of parameter {row[2]!r}", row[0], params, e)
+                    ) from None
                 value = models.decode_float(row[6], row[4])
                 record.params.append((row[3], row[2], dist.to_external_repr(value), dist))
             elif kind == _K_VALUE:
@@ -1212,7 +1306,12 @@ class RDBStorage(BaseStorage):
                 record.intermediate[row[3]] = models.decode_float(row[6], row[4])
             elif kind == _K_ATTR:
                 target = record.user_attrs if row[4] == models.USER_ATTR else record.system_attrs
-                target[row[2]] = json.loads(row[7])
+                try:
+                    target[row[2]] = json.loads(row[7])
+                except ValueError as e:
+                    raise StorageInternalError(
+                        _damaged(f"value of attribute {row[2]!r}", row[0], params, e)
+                    ) from None
         trials = []
         for trial_id, r in records.items():
             if r.number is None:  # rows of a trial created after the trial rows were read
@@ -1594,8 +1693,7 @@ def _check_value(value: float) -> None:
 
 
 def _check_name(name: str, what: str) -> None:
-    if not isinstance(name, str):
-        raise TypeError(f"The {what} must be a str, got {name!r} ({type(name).__name__}).")
+    check_name(name, what)
     if len(name) > models.MAX_NAME_LENGTH:
         raise ValueError(
             f"The {what} {name[:40]!r}... has {len(name)} characters; the relational storage "
@@ -1606,6 +1704,24 @@ def _check_name(name: str, what: str) -> None:
 def _dumps(value: Any, what: str) -> str:
     require_json(value, what)
     return json.dumps(value)
+
+
+def _stored_json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise StorageInternalError(
+            f"The stored {what} is damaged: {e} (text {text[:60]!r}). Fix or delete that row "
+            "of the database; parzen changed nothing."
+        ) from None
+
+
+def _damaged(what: str, trial_id: int, params: dict[str, Any], e: Exception) -> str:
+    study = f" of study {params['study_id']}" if "study_id" in params else ""
+    return (
+        f"The stored {what} of trial id {trial_id}{study} is damaged: {e}. Fix or delete that "
+        "row of the database; parzen changed nothing."
+    )
 
 
 def _number(trial: FrozenTrial) -> int:

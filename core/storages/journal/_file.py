@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import errno
 import json
 import os
 import threading
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from parzen.exceptions import StorageInternalError
 from parzen.logging import get_logger
+from parzen.storages._optuna_import._detect import check_not_optuna_journal_file
 from parzen.storages.journal._base import BaseJournalBackend
 from parzen.storages.journal._lock import BaseJournalFileLock, default_lock
 
@@ -21,6 +23,8 @@ _PAYLOAD_START = _CRC_WIDTH + 1
 _READ_CHUNK = 16 * 1024 * 1024
 # Windows opens files in text mode unless told otherwise, which would translate line ends.
 _BINARY = getattr(os, "O_BINARY", 0)
+# Errors that say this process may read the journal but not lock or write it.
+_READ_ONLY_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
 def _encode(logs: list[dict[str, Any]]) -> bytes:
@@ -53,10 +57,13 @@ class JournalFileBackend(BaseJournalBackend):
     file lock; readers need no lock and read only the bytes appended since their last read. A
     record torn by a writer that died mid-write is never read, and the next writer cuts it off
     under the lock before appending; a lock left by a dead writer expires (see the lock
-    classes).
+    classes). A damaged line inside the file is skipped with a warning and left in place for
+    ``parzen storage verify`` and ``parzen storage repair`` to report.
+
+    The file is opened for writing only to write: a read-only journal can be read.
 
     Args:
-        file_path: the journal file; created if missing.
+        file_path: the journal file; created (empty) if missing.
         lock_obj: the lock that serializes writers. By default a kernel lock
             (:class:`JournalFileFcntlLock`) when the file lies on a local Linux file system,
             else :class:`JournalFileSymlinkLock`, which is safe on NFS. Pass
@@ -81,10 +88,11 @@ class JournalFileBackend(BaseJournalBackend):
         self, file_path: str | os.PathLike[str], lock_obj: BaseJournalFileLock | None = None
     ) -> None:
         self._file_path = os.fspath(file_path)
+        check_not_optuna_journal_file(self._file_path)
         self._lock = lock_obj if lock_obj is not None else default_lock(self._file_path)
         self._init_state()
-        with open(self._file_path, "ab"):
-            pass
+        if not os.path.exists(self._file_path):
+            _create(self._file_path)
 
     def _init_state(self) -> None:
         self._mutex = threading.Lock()
@@ -108,7 +116,10 @@ class JournalFileBackend(BaseJournalBackend):
         with self._mutex:
             self._rewind_to(log_number_from)
             first = self._log_number
-            fd = os.open(self._file_path, os.O_RDONLY | _BINARY)
+            try:
+                fd = os.open(self._file_path, os.O_RDONLY | _BINARY)
+            except FileNotFoundError:
+                return []
             try:
                 records, clean = self._consume(fd, locked=False)
             finally:
@@ -116,10 +127,23 @@ class JournalFileBackend(BaseJournalBackend):
             if not clean:
                 # A damaged line followed by data: a write in flight or real damage. Only a
                 # reader holding the lock can tell, so read the rest under the lock.
-                with self._locked() as fd:
-                    more, _ = self._consume(fd, locked=True)
-                records.extend(more)
+                records.extend(self._read_quiet_file())
             return records[max(0, log_number_from - first) :]
+
+    def _read_quiet_file(self) -> list[dict[str, Any]]:
+        try:
+            with self._locked(write=False) as fd:
+                return self._consume(fd, locked=True, writable=False)[0]
+        except OSError as e:
+            if e.errno not in _READ_ONLY_ERRNOS:
+                raise
+        # A reader that may not take the lock (a read-only directory on NFS): no writer can
+        # be mid-write in front of data it has already finished writing, so the damage is real.
+        fd = os.open(self._file_path, os.O_RDONLY | _BINARY)
+        try:
+            return self._consume(fd, locked=True, writable=False)[0]
+        finally:
+            os.close(fd)
 
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
         if logs:
@@ -132,8 +156,8 @@ class JournalFileBackend(BaseJournalBackend):
         with self._mutex:
             self._rewind_to(log_number_from)
             first = self._log_number
-            with self._locked() as fd:
-                records, _ = self._consume(fd, locked=True)
+            with self._locked(write=True) as fd:
+                records, _ = self._consume(fd, locked=True, writable=True)
                 start = os.fstat(fd).st_size
                 try:
                     _write_all(fd, data)
@@ -141,6 +165,11 @@ class JournalFileBackend(BaseJournalBackend):
                     # Leave no torn record behind us, even if the next writer would repair it.
                     os.ftruncate(fd, start)
                     raise
+                if start != self._offset or _pread(fd, len(data), start) != data:
+                    # Another writer appended while we held the lock: someone deleted or
+                    # broke it. Order our records after theirs, as every reader will.
+                    records.extend(self._read_up_to_own(fd, data))
+                    start = self._offset
             self._offset = start + len(data)
             appended_at = self._log_number
             self._log_number += len(logs)
@@ -154,12 +183,16 @@ class JournalFileBackend(BaseJournalBackend):
             self._offset = 0
 
     @contextmanager
-    def _locked(self) -> Iterator[int]:
+    def _locked(self, *, write: bool) -> Iterator[int]:
+        if write and not os.path.exists(self._file_path):
+            # The kernel lock locks the journal itself, which must exist before it is locked.
+            _create(self._file_path)
         self._lock.acquire()
         try:
             # Opened after taking the lock, so that NFS's close-to-open consistency shows us
             # every byte the previous holder wrote.
-            fd = os.open(self._file_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | _BINARY, 0o644)
+            flags = os.O_RDWR | os.O_APPEND if write else os.O_RDONLY
+            fd = os.open(self._file_path, flags | _BINARY)
             try:
                 yield fd
             finally:
@@ -167,15 +200,18 @@ class JournalFileBackend(BaseJournalBackend):
         finally:
             self._lock.release()
 
-    def _consume(self, fd: int, *, locked: bool) -> tuple[list[dict[str, Any]], bool]:
+    def _consume(
+        self, fd: int, *, locked: bool, writable: bool = False
+    ) -> tuple[list[dict[str, Any]], bool]:
         """Read the complete records after ``_offset`` and advance past them.
 
         Returns the records and whether reading stopped cleanly (False: an unlocked reader
         met a damaged line that is not the last thing in the file).
 
         Unlocked, reading stops before a damaged line: it may be a write in flight. Locked, the
-        file is quiet, so damage is real: a damaged line inside the file is skipped (with a
-        warning), and a torn or damaged tail is cut off.
+        file is quiet, so damage is real: a damaged line is skipped (with a warning) and left
+        in place, and a writer (``writable``) cuts off a torn tail, a record without its line
+        end.
         """
         size = os.fstat(fd).st_size
         if size < self._offset:
@@ -196,37 +232,73 @@ class JournalFileBackend(BaseJournalBackend):
             if complete == 0:
                 break
             position = self._offset
-            for line in data[:complete].split(b"\n")[:-1]:
+            lines = data[:complete].split(b"\n")[:-1]
+            for line in lines:
                 line_end = position + len(line) + 1
                 record = _decode(line)
-                if record is None and position == 0:
+                if record is None and position == 0 and not _any_record(lines[1:]):
+                    # Nothing here decodes: refuse it rather than skip (or cut) a user's file.
                     raise StorageInternalError(_not_a_journal(self._file_path, line))
                 if record is not None:
                     records.append(record)
                     self._log_number += 1
                 elif not locked:
                     return records, line_end == size
-                elif line_end == size:
-                    self._truncate(fd, position, "a damaged last record")
-                    return records, True
                 else:
                     _logger.warning(
                         f"Skipped a damaged record at byte {position} of the journal file "
-                        f"{self._file_path}: {line[:80]!r}."
+                        f"{self._file_path}: {line[:80]!r}. "
+                        f"Run `parzen storage verify {self._file_path}` for a report."
                     )
                 position = line_end
                 self._offset = position
             if len(data) >= wanted:
                 break
-        if locked and self._offset < size:
+        if locked and writable and self._offset < size and self._lock.is_held():
             self._truncate(fd, self._offset, "a torn last record (a writer died mid-write)")
         return records, True
+
+    def _read_up_to_own(self, fd: int, data: bytes) -> list[dict[str, Any]]:
+        """Consume the records other writers put before ``data``; stop at ``data``."""
+        size = os.fstat(fd).st_size
+        tail = _pread(fd, size - self._offset, self._offset)
+        at = 0 if tail.startswith(data) else tail.find(b"\n" + data) + 1
+        if at == 0 and not tail.startswith(data):
+            raise StorageInternalError(
+                f"The records this process appended to the journal file {self._file_path} "
+                "are not where it wrote them: writers did not exclude each other (was the lock "
+                "file deleted?). Stop every writer, run `parzen storage verify` on the file, "
+                "and restart them."
+            )
+        _logger.warning(
+            f"Another writer appended to the journal file {self._file_path} while this "
+            f"process held its lock ({self._lock!r}): the lock was deleted or broken. The "
+            "log stays consistent; do not delete lock files of running writers."
+        )
+        records = []
+        for line in tail[:at].split(b"\n")[:-1]:
+            record = _decode(line)
+            if record is not None:
+                records.append(record)
+                self._log_number += 1
+        self._offset += at
+        return records
 
     def _truncate(self, fd: int, at: int, what: str) -> None:
         _logger.warning(
             f"Repairing the journal file {self._file_path}: cut off {what} at byte {at}."
         )
         os.ftruncate(fd, at)
+
+
+def _create(path: str) -> None:
+    """Create ``path`` empty unless it exists; never opens an existing file for writing."""
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o644))
+
+
+def _any_record(lines: list[bytes]) -> bool:
+    return any(_decode(line) is not None for line in lines)
 
 
 def _pread(fd: int, size: int, offset: int) -> bytes:

@@ -1,7 +1,8 @@
 """File locks for :class:`JournalFileBackend`.
 
-:class:`JournalFileFcntlLock` is a kernel lock, fast and released by the kernel when its holder
-dies, for local disks. The NFS-safe locks are a file next to the journal, ``<journal>.lock``,
+:class:`JournalFileFcntlLock` is a kernel lock on the journal file itself, fast, released by the
+kernel when its holder dies, and impossible to delete out from under its holders, for local
+disks. The NFS-safe locks are a file next to the journal, ``<journal>.lock``,
 created atomically (a symbolic link, or a file opened with ``O_CREAT | O_EXCL``). Its content
 is a token naming the holder: a host identity, the process id and a random nonce. Such a lock
 whose holder is a dead process on this host is stale at once; any other is stale once it is
@@ -26,7 +27,6 @@ from typing import Any
 from parzen.logging import get_logger
 
 LOCK_FILE_SUFFIX = ".lock"
-FLOCK_FILE_SUFFIX = ".flock"
 # Short enough (< 60 bytes) for ext4 to keep the symlink target inside the inode: a longer
 # target costs a data block, and creating and deleting it is ten times slower.
 _TOKEN_PREFIX = "pzl"
@@ -115,6 +115,13 @@ class BaseJournalFileLock(abc.ABC):
     def release(self) -> None:
         """Release a lock that :meth:`acquire` returned."""
 
+    def is_held(self) -> bool:
+        """Whether this holder still has the lock (False: someone deleted or broke it).
+
+        Locks that others can remove while held override it; the default trusts the holder.
+        """
+        return True
+
 
 class _TokenFileLock(BaseJournalFileLock):
     """The protocol common to the symlink and open-exclusive locks."""
@@ -160,6 +167,15 @@ class _TokenFileLock(BaseJournalFileLock):
             # Jitter keeps waiters that woke together from colliding again.
             time.sleep(sleep * (0.5 + random.random()))
             sleep = min(sleep * 2, _MAX_SLEEP_SECONDS)
+
+    def is_held(self) -> bool:
+        """Whether the lock file still holds this holder's token."""
+        if self._token is None:
+            return False
+        try:
+            return self._read_token(self._lock_file) == self._token
+        except FileNotFoundError:
+            return False
 
     def release(self) -> None:
         """Release the lock; warn, and leave the lock file alone, if another process broke it."""
@@ -241,6 +257,11 @@ class JournalFileSymlinkLock(_TokenFileLock):
     that died on this host is broken at once; any other lock is broken once it is older than
     ``grace_period`` seconds (writers hold it for milliseconds).
 
+    Do not delete ``<filepath>.lock`` while writers run: unlike the default kernel lock (which
+    locks the journal file itself), this file can be removed out from under its holder.
+    Writers notice when another one appended while they held the lock and order their records
+    after it, but a record can still be lost in a narrow race.
+
     Args:
         filepath: the journal file the lock protects.
         grace_period: seconds after which an existing lock is considered abandoned and broken;
@@ -314,7 +335,8 @@ class _ProcessFlock:
     def __init__(self, path: str) -> None:
         self.pid = os.getpid()
         self.mutex = threading.Lock()
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # Read-only: flock needs no write access, so readers of a read-only journal can lock.
+        self.fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
 
 
 _process_flocks: dict[str, _ProcessFlock] = {}
@@ -334,11 +356,12 @@ def _process_flock(path: str, key: str) -> _ProcessFlock:
 
 
 class JournalFileFcntlLock(BaseJournalFileLock):
-    """A kernel lock (``flock``) on ``<filepath>.flock``: the fastest lock on a local disk.
+    """A kernel lock (``flock``) on the journal file itself: the fastest lock on a local disk.
 
-    The kernel releases it when its holder dies, so it never goes stale. It is the default of
-    :class:`JournalFileBackend` on local Linux file systems. Do not use it on NFS: a share
-    mounted with ``nolock`` grants such locks to every machine at once; use
+    The kernel releases it when its holder dies, so it never goes stale; and as it locks the
+    journal, not a file beside it, no one can delete the lock out from under its holders. It is
+    the default of :class:`JournalFileBackend` on local Linux file systems. Do not use it on
+    NFS: a share mounted with ``nolock`` grants such locks to every machine at once; use
     :class:`JournalFileSymlinkLock` there.
 
     Args:
@@ -355,7 +378,7 @@ class JournalFileFcntlLock(BaseJournalFileLock):
     """
 
     def __init__(self, filepath: str | os.PathLike[str]) -> None:
-        self._lock_file = os.fspath(filepath) + FLOCK_FILE_SUFFIX
+        self._lock_file = os.fspath(filepath)
         self._key = os.path.realpath(self._lock_file)
         self._entry: _ProcessFlock | None = None
         self._held: _ProcessFlock | None = None

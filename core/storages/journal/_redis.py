@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from parzen.storages._optuna_import._detect import check_not_optuna_redis
 from parzen.storages.journal._base import BaseJournalBackend
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ class JournalRedisBackend(BaseJournalBackend):
                 f"{self._socket_connect_timeout}s: {e}. Start the server, or fix the URL "
                 "passed to JournalRedisBackend."
             ) from e
+        check_not_optuna_redis(self._client, self._key, self._prefix, self._url)
         self._script = self._client.register_script(_APPEND_AND_READ_SCRIPT)
 
     def __getstate__(self) -> dict[str, Any]:

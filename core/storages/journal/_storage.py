@@ -9,18 +9,28 @@ records without a second read.
 
 Records are JSON objects with an ``op`` code; a record that is invalid when its turn comes (a
 write to a finished trial, a duplicate study name) changes nothing, in every process.
+
+Records name every id they create and touch: a creation record carries the id its writer drew at
+random, so replay never derives an id from a record's position. A damaged record that the
+backend skips therefore loses only its own change, and never shifts a later record onto another
+study or trial; a duplicated creation record is a no-op. Logs written before ids were explicit
+(op codes 0 and 4 create without naming an id) still replay: their ids are the counts of
+creations before them, as they were written.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import secrets
 import threading
 import time
 import uuid
 from collections.abc import Callable, Container, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
+from parzen._records.direction import StudyDirection
+from parzen._records.study_summary import FrozenStudy
 from parzen.distributions import (
     BaseDistribution,
     check_distribution_compatibility,
@@ -34,13 +44,13 @@ from parzen.exceptions import (
 from parzen.storages._base import (
     DEFAULT_STUDY_NAME_PREFIX,
     BaseStorage,
+    check_name,
+    check_template_names,
     finished_trial_error,
     unknown_study_name_error,
 )
-from parzen.storages._heartbeat import check_heartbeat_settings
+from parzen.storages._heartbeat import check_heartbeat_settings, resolve_stale_trial_callback
 from parzen.storages.journal._base import BaseJournalBackend
-from parzen._records.direction import StudyDirection
-from parzen._records.study_summary import FrozenStudy
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -58,6 +68,16 @@ _SET_TRIAL_INTERMEDIATE_VALUE = 7
 _SET_TRIAL_USER_ATTR = 8
 _SET_TRIAL_SYSTEM_ATTR = 9
 _HEARTBEAT = 10
+_CREATE_STUDY_WITH_ID = 11
+_CREATE_TRIAL_WITH_ID = 12
+# Op codes 0 and 4: ids by position, written before creation records named their ids.
+LEGACY_CREATE_OPS = (_CREATE_STUDY, _CREATE_TRIAL)
+
+# New ids are drawn at random above the range of positional ids, and below 2**53 so that
+# JavaScript (the dashboard) reads them exactly.
+_ID_LOW = 2**32
+_ID_HIGH = 2**53
+_ID_ATTEMPTS = 8
 
 _FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
@@ -98,6 +118,34 @@ def _json_copy(value: Any, what: str) -> Any:
         ) from e
 
 
+class _AlreadyCreated:
+    """The outcome of a creation record whose id exists (or existed) already: a no-op."""
+
+    def __repr__(self) -> str:
+        return "ALREADY_CREATED"
+
+
+ALREADY_CREATED = _AlreadyCreated()
+
+
+def _new_id() -> int:
+    return _ID_LOW + secrets.randbelow(_ID_HIGH - _ID_LOW)
+
+
+def _record_id(record: dict[str, Any], key: str) -> int:
+    value = record[key]
+    if type(value) is not int:
+        raise TypeError(f"The record's {key!r} must be an int id, got {value!r}.")
+    return value
+
+
+def _attr_key(record: dict[str, Any]) -> str:
+    key = record["k"]
+    # Older parzen wrote keys of other types (set_user_attr(123, ...)); read them as a JSON
+    # round trip would, so that every key is a str.
+    return key if isinstance(key, str) else json.dumps(key)
+
+
 def _no_such_trial(trial_id: int) -> KeyError:
     return KeyError(f"No trial with id {trial_id} in this storage.")
 
@@ -128,8 +176,10 @@ class JournalStorage(BaseStorage):
             heartbeats.
         grace_period: seconds without a heartbeat after which a RUNNING trial is stale;
             defaults to twice ``heartbeat_interval``.
-        failed_trial_callback: called with ``(study, trial)`` for each trial that heartbeats
-            failed, e.g. :class:`~parzen.storages.RetryFailedTrialCallback`.
+        heartbeat_stale_trial_callback: called with ``(study, trial)`` for each trial that
+            heartbeats failed, e.g. :class:`~parzen.storages.RetryHeartbeatStaleTrialCallback`.
+        failed_trial_callback: the older name of ``heartbeat_stale_trial_callback`` (a
+            FutureWarning, as in Optuna 5); pass only one of the two.
 
     Example:
         >>> import tempfile, os
@@ -149,8 +199,12 @@ class JournalStorage(BaseStorage):
         *,
         heartbeat_interval: int | None = None,
         grace_period: int | None = None,
+        heartbeat_stale_trial_callback: Callable[[Study, FrozenTrial], None] | None = None,
         failed_trial_callback: Callable[[Study, FrozenTrial], None] | None = None,
     ) -> None:
+        failed_trial_callback = resolve_stale_trial_callback(
+            heartbeat_stale_trial_callback, failed_trial_callback
+        )
         if not isinstance(log_storage, BaseJournalBackend):
             raise TypeError(
                 f"JournalStorage needs a BaseJournalBackend, got {log_storage!r} "
@@ -170,9 +224,13 @@ class JournalStorage(BaseStorage):
         self._log_number = 0  # records replayed so far
         self._studies: dict[int, _Study] = {}
         self._study_ids_by_name: dict[str, int] = {}
-        self._next_study_id = 0
-        self._trials: list[FrozenTrial | None] = []  # index = trial id; None once deleted
-        self._study_of_trial: list[int] = []
+        self._trials: dict[int, FrozenTrial] = {}
+        self._study_of_trial: dict[int, int] = {}
+        # Ids of deleted studies and their trials: a replayed creation never revives them.
+        self._retired_ids: set[int] = set()
+        # Creations so far: the ids that records of the positional format (op 0 and 4) get.
+        self._n_studies_created = 0
+        self._n_trials_created = 0
         self._distributions_by_json: dict[str, BaseDistribution] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -256,41 +314,57 @@ class JournalStorage(BaseStorage):
             return e
 
     def _apply_create_study(self, record: dict[str, Any]) -> Any:
+        if record["op"] == _CREATE_STUDY_WITH_ID:
+            study_id = _record_id(record, "sid")
+        else:
+            study_id = self._n_studies_created
+        if study_id in self._studies or study_id in self._retired_ids:
+            return ALREADY_CREATED
         name = record["name"]
+        if not isinstance(name, str):
+            raise TypeError(f"A study name must be a str, got {name!r}.")
         if name in self._study_ids_by_name:
             return DuplicatedStudyError(
                 f"A study named {name!r} already exists. Choose another name, or pass "
                 "load_if_exists=True to create_study to continue it."
             )
         directions = [StudyDirection(d) for d in record["dirs"]]
-        study_id = self._next_study_id
-        self._next_study_id += 1
+        self._n_studies_created += 1
         self._studies[study_id] = _Study(name, directions)
         self._study_ids_by_name[name] = study_id
         return study_id
 
     def _apply_delete_study(self, record: dict[str, Any]) -> Any:
-        study = self._study(record["sid"])
+        study_id = record["sid"]
+        study = self._study(study_id)
         for trial_id in study.trial_ids:
-            self._trials[trial_id] = None
+            del self._trials[trial_id]
+            del self._study_of_trial[trial_id]
+        self._retired_ids.update(study.trial_ids)
+        self._retired_ids.add(study_id)
         del self._study_ids_by_name[study.name]
-        del self._studies[record["sid"]]
+        del self._studies[study_id]
         return None
 
     def _apply_set_study_user_attr(self, record: dict[str, Any]) -> Any:
-        self._study(record["sid"]).user_attrs[record["k"]] = record["v"]
+        self._study(record["sid"]).user_attrs[_attr_key(record)] = record["v"]
         return None
 
     def _apply_set_study_system_attr(self, record: dict[str, Any]) -> Any:
-        self._study(record["sid"]).system_attrs[record["k"]] = record["v"]
+        self._study(record["sid"]).system_attrs[_attr_key(record)] = record["v"]
         return None
 
     def _apply_create_trial(self, record: dict[str, Any]) -> Any:
+        if record["op"] == _CREATE_TRIAL_WITH_ID:
+            trial_id = _record_id(record, "tid")
+        else:
+            trial_id = self._n_trials_created
+        if trial_id in self._trials or trial_id in self._retired_ids:
+            return ALREADY_CREATED
         study_id = record["sid"]
         study = self._study(study_id)
         now = record["t"]
         template = record.get("tpl")
-        trial_id = len(self._trials)
         number = len(study.trial_ids)
         if template is None:
             state = TrialState.RUNNING
@@ -335,8 +409,9 @@ class JournalStorage(BaseStorage):
                 trial_id=trial_id,
             )
             study.param_distributions.update(distributions)
-        self._trials.append(trial)
-        self._study_of_trial.append(study_id)
+        self._n_trials_created += 1
+        self._trials[trial_id] = trial
+        self._study_of_trial[trial_id] = study_id
         study.trial_ids.append(trial_id)
         if state.is_finished():
             study.finished_trial_ids.append(trial_id)
@@ -404,7 +479,7 @@ class JournalStorage(BaseStorage):
         if isinstance(trial, Exception):
             return trial
         updated = trial._shallow_copy()
-        updated.user_attrs = {**trial.user_attrs, record["k"]: record["v"]}
+        updated.user_attrs = {**trial.user_attrs, _attr_key(record): record["v"]}
         self._trials[trial_id] = updated
         return None
 
@@ -414,17 +489,16 @@ class JournalStorage(BaseStorage):
         if isinstance(trial, Exception):
             return trial
         updated = trial._shallow_copy()
-        updated.system_attrs = {**trial.system_attrs, record["k"]: record["v"]}
+        updated.system_attrs = {**trial.system_attrs, _attr_key(record): record["v"]}
         self._trials[trial_id] = updated
         return None
 
     def _apply_heartbeat(self, record: dict[str, Any]) -> Any:
         trial_id = record["tid"]
-        if 0 <= trial_id < len(self._trials):
-            trial = self._trials[trial_id]
-            if trial is not None and trial.state == TrialState.RUNNING:
-                alive_at = self._studies[self._study_of_trial[trial_id]].alive_at
-                alive_at[trial_id] = max(alive_at.get(trial_id, 0.0), record["t"])
+        trial = self._trials.get(trial_id)
+        if trial is not None and trial.state == TrialState.RUNNING:
+            alive_at = self._studies[self._study_of_trial[trial_id]].alive_at
+            alive_at[trial_id] = max(alive_at.get(trial_id, 0.0), record["t"])
         return None
 
     def _study(self, study_id: int) -> _Study:
@@ -434,7 +508,7 @@ class JournalStorage(BaseStorage):
         return study
 
     def _trial(self, trial_id: int) -> FrozenTrial:
-        trial = self._trials[trial_id] if 0 <= trial_id < len(self._trials) else None
+        trial = self._trials.get(trial_id)
         if trial is None:
             raise _no_such_trial(trial_id)
         return trial
@@ -455,7 +529,7 @@ class JournalStorage(BaseStorage):
     def _known_trial(self, trial_id: int) -> FrozenTrial:
         """The trial, reading the log first if this process has not seen it yet."""
         with self._lock:
-            if not 0 <= trial_id < len(self._trials):
+            if trial_id not in self._trials:
                 self._sync()
             return self._trial(trial_id)
 
@@ -464,9 +538,26 @@ class JournalStorage(BaseStorage):
     def create_new_study(
         self, directions: Sequence[StudyDirection], study_name: str | None = None
     ) -> int:
-        name = study_name or DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+        # An empty name is a name (as in Optuna); only None gets a generated one.
+        name = study_name
+        if name is None:
+            name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+        check_name(name, "study name")
         dirs = [int(StudyDirection(d)) for d in directions]
-        return int(self._write([{"op": _CREATE_STUDY, "name": name, "dirs": dirs}]))
+        return self._create(
+            lambda new_id: {"op": _CREATE_STUDY_WITH_ID, "sid": new_id, "name": name, "dirs": dirs}
+        )
+
+    def _create(self, make_record: Callable[[int], dict[str, Any]]) -> int:
+        """Append a creation record under a fresh random id; draw again if the id is taken."""
+        for _ in range(_ID_ATTEMPTS):
+            outcome = self._write([make_record(_new_id())])
+            if outcome is not ALREADY_CREATED:
+                return int(outcome)
+        raise StorageInternalError(
+            f"{_ID_ATTEMPTS} random ids in a row were taken already in this journal: the "
+            "random number generator of this machine is broken."
+        )
 
     def delete_study(self, study_id: int) -> None:
         with self._lock:
@@ -475,11 +566,13 @@ class JournalStorage(BaseStorage):
             self._write([{"op": _DELETE_STUDY, "sid": study_id}])
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_name(key, "study user attribute key")
         value = _json_copy(value, f"study user attribute {key!r}")
         self._known_study(study_id)
         self._write([{"op": _SET_STUDY_USER_ATTR, "sid": study_id, "k": key, "v": value}])
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_name(key, "study system attribute key")
         value = _json_copy(value, f"study system attribute {key!r}")
         self._known_study(study_id)
         self._write([{"op": _SET_STUDY_SYSTEM_ATTR, "sid": study_id, "k": key, "v": value}])
@@ -533,10 +626,20 @@ class JournalStorage(BaseStorage):
 
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         self._known_study(study_id)
-        record: dict[str, Any] = {"op": _CREATE_TRIAL, "sid": study_id, "t": time.time()}
-        if template_trial is not None:
-            record["tpl"] = _template_record(template_trial)
-        return int(self._write([record]))
+        template = None if template_trial is None else _template_record(template_trial)
+
+        def record(new_id: int) -> dict[str, Any]:
+            created: dict[str, Any] = {
+                "op": _CREATE_TRIAL_WITH_ID,
+                "sid": study_id,
+                "tid": new_id,
+                "t": time.time(),
+            }
+            if template is not None:
+                created["tpl"] = template
+            return created
+
+        return self._create(record)
 
     def set_trial_param(
         self,
@@ -545,6 +648,7 @@ class JournalStorage(BaseStorage):
         param_value_internal: float,
         distribution: BaseDistribution,
     ) -> None:
+        check_name(param_name, "parameter name")
         with self._lock:
             trial = self._known_trial(trial_id)
             self.check_trial_is_updatable(trial_id, trial.state)
@@ -599,11 +703,13 @@ class JournalStorage(BaseStorage):
         )
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        check_name(key, "user attribute key")
         value = _json_copy(value, f"user attribute {key!r}")
         self._check_updatable(trial_id)
         self._write([{"op": _SET_TRIAL_USER_ATTR, "tid": trial_id, "k": key, "v": value}])
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        check_name(key, "system attribute key")
         value = _json_copy(value, f"system attribute {key!r}")
         self._check_updatable(trial_id)
         self._write([{"op": _SET_TRIAL_SYSTEM_ATTR, "tid": trial_id, "k": key, "v": value}])
@@ -648,7 +754,7 @@ class JournalStorage(BaseStorage):
         with self._lock:
             self._sync()
             # A study's trial ids never point to a deleted trial: they go with the study.
-            all_trials = cast("list[FrozenTrial]", self._trials)
+            all_trials = self._trials
             selected = [all_trials[i] for i in self._study(study_id).trial_ids]
         if states is not None:
             selected = [t for t in selected if t.state in states]
@@ -661,8 +767,7 @@ class JournalStorage(BaseStorage):
         with self._lock:
             self._sync()
             finished_ids = self._study(study_id).finished_trial_ids
-            new = [self._trials[i] for i in finished_ids[cursor:]]
-            return [t for t in new if t is not None], len(finished_ids)
+            return [self._trials[i] for i in finished_ids[cursor:]], len(finished_ids)
 
     def get_n_trials(
         self, study_id: int, state: TrialState | tuple[TrialState, ...] | None = None
@@ -682,7 +787,7 @@ class JournalStorage(BaseStorage):
 
     def record_heartbeat(self, trial_id: int) -> None:
         with self._lock:
-            trial = self._trials[trial_id] if 0 <= trial_id < len(self._trials) else None
+            trial = self._trials.get(trial_id)
             if trial is not None and trial.state.is_finished():
                 return  # the beat raced with tell; replay would ignore it anyway
         self._write([{"op": _HEARTBEAT, "tid": trial_id, "t": time.time()}])
@@ -700,6 +805,12 @@ class JournalStorage(BaseStorage):
     def get_failed_trial_callback(self) -> Callable[[Study, FrozenTrial], None] | None:
         return self._failed_trial_callback
 
+    def get_heartbeat_stale_trial_callback(
+        self,
+    ) -> Callable[[Study, FrozenTrial], None] | None:
+        """The callback run on each trial that heartbeats failed (Optuna 5's name)."""
+        return self._failed_trial_callback
+
     def _effective_grace_period(self) -> float:
         if self._grace_period is not None:
             return self._grace_period
@@ -713,10 +824,12 @@ class JournalStorage(BaseStorage):
 
 _HANDLERS: dict[int, Callable[[JournalStorage, dict[str, Any]], Any]] = {
     _CREATE_STUDY: JournalStorage._apply_create_study,
+    _CREATE_STUDY_WITH_ID: JournalStorage._apply_create_study,
     _DELETE_STUDY: JournalStorage._apply_delete_study,
     _SET_STUDY_USER_ATTR: JournalStorage._apply_set_study_user_attr,
     _SET_STUDY_SYSTEM_ATTR: JournalStorage._apply_set_study_system_attr,
     _CREATE_TRIAL: JournalStorage._apply_create_trial,
+    _CREATE_TRIAL_WITH_ID: JournalStorage._apply_create_trial,
     _SET_TRIAL_PARAM: JournalStorage._apply_set_trial_param,
     _SET_TRIAL_STATE_VALUES: JournalStorage._apply_set_trial_state_values,
     _SET_TRIAL_INTERMEDIATE_VALUE: JournalStorage._apply_set_trial_intermediate_value,
@@ -727,6 +840,7 @@ _HANDLERS: dict[int, Callable[[JournalStorage, dict[str, Any]], Any]] = {
 
 
 def _template_record(template: FrozenTrial) -> dict[str, Any]:
+    check_template_names(template)
     if set(template.params) != set(template.distributions):
         raise ValueError(
             f"The template trial's params and distributions must have the same names, got "
