@@ -18,6 +18,7 @@ import abc
 import decimal
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,9 +34,10 @@ class BaseDistribution(abc.ABC):
     are equal, and they hash accordingly.
     """
 
-    @abc.abstractmethod
     def to_external_repr(self, param_value_in_internal_repr: float) -> Any:
-        """Convert a stored float to the value the objective sees."""
+        """Convert a stored float to the value the objective sees (the float itself unless a
+        subclass says otherwise)."""
+        return param_value_in_internal_repr
 
     @abc.abstractmethod
     def to_internal_repr(self, param_value_in_external_repr: Any) -> float:
@@ -70,7 +72,7 @@ def _hashable(value: Any) -> Any:
 
 
 def _check_finite(name: str, value: float, owner: str) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__float__"):
         raise TypeError(
             f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})."
         )
@@ -107,13 +109,19 @@ def _check_bounds(owner: str, low: float, high: float, log: bool, step: float | 
 class FloatDistribution(BaseDistribution):
     """A float in ``[low, high]``, optionally on a log scale or on a grid of ``step``.
 
-    With ``step``, the values are ``low, low + step, ...`` up to ``high``; ``high`` is lowered to
-    the last grid point if the range is not a multiple of ``step``.
+    With ``step``, the values are ``low, low + step, ...`` up to ``high``; if the range is not
+    a multiple of ``step``, ``high`` is lowered to the last grid point with a ``UserWarning``.
+    Grid arithmetic is decimal, so ``FloatDistribution(0.2, 0.3, step=0.1)`` holds two values.
 
     Example:
+        >>> import warnings
         >>> from parzen.distributions import FloatDistribution
-        >>> FloatDistribution(0.0, 1.0, step=0.3).high
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     FloatDistribution(0.0, 1.0, step=0.3).high
         0.9
+        >>> FloatDistribution(0.2, 0.3, step=0.1).single()
+        False
     """
 
     def __init__(
@@ -121,7 +129,7 @@ class FloatDistribution(BaseDistribution):
     ) -> None:
         _check_bounds("FloatDistribution", low, high, log, step)
         if step is not None:
-            high = _adjust_discrete_high(low, high, step)
+            high = _adjust_discrete_high("FloatDistribution", low, high, step)
         self.low = float(low)
         self.high = float(high)
         self.log = bool(log)
@@ -130,7 +138,8 @@ class FloatDistribution(BaseDistribution):
     def single(self) -> bool:
         if self.step is None:
             return self.low == self.high
-        return self.high - self.low < self.step
+        # Decimal, not float: 0.3 - 0.2 < 0.1 in floating point, yet the grid has two points.
+        return _decimal(self.high) - _decimal(self.low) < _decimal(self.step)
 
     def _contains(self, param_value_in_internal_repr: float) -> bool:
         value = param_value_in_internal_repr
@@ -150,6 +159,7 @@ class FloatDistribution(BaseDistribution):
             ) from e
         if math.isnan(value):
             raise ValueError("FloatDistribution cannot hold NaN.")
+        _check_log_domain(self, value)
         return value
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> float:
@@ -159,29 +169,42 @@ class FloatDistribution(BaseDistribution):
 class IntDistribution(BaseDistribution):
     """An integer in ``[low, high]``, optionally on a log scale or on a grid of ``step``.
 
+    Bounds and step may be given as integral floats (``1e3``). As in Optuna, other floats
+    are truncated toward zero, here with a ``UserWarning``; a range that is not a multiple
+    of ``step`` lowers ``high`` to the last grid point, with a ``UserWarning``.
+
     Example:
+        >>> import warnings
         >>> from parzen.distributions import IntDistribution
-        >>> IntDistribution(0, 10, step=3).high
+        >>> IntDistribution(1, 1e3).high
+        1000
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     IntDistribution(0, 10, step=3).high
         9
     """
 
     def __init__(self, low: int, high: int, log: bool = False, step: int = 1) -> None:
         for name, value in (("low", low), ("high", high), ("step", step)):
-            if isinstance(value, bool) or not _is_integral(value):
-                raise TypeError(
-                    f"IntDistribution: {name} must be an integer, got {value!r}. "
-                    "Use suggest_float for real-valued parameters."
-                )
+            _check_finite(name, value, "IntDistribution")
         if log and step != 1:
             raise ValueError(
                 f"IntDistribution: step and log=True cannot be combined (got step={step!r}). "
                 "Use step=1 with log=True, or log=False."
             )
-        _check_bounds("IntDistribution", low, high, log, None if log else step)
-        self.low = int(low)
-        self.high = int(_adjust_discrete_high(int(low), int(high), int(step)))
+        if log and low < 1:
+            raise ValueError(
+                f"IntDistribution: with log=True, low must be >= 1, got low={low!r}. "
+                "Use a lower bound of at least 1, or log=False."
+            )
+        int_low, int_high, int_step = (
+            _to_int(name, value) for name, value in (("low", low), ("high", high), ("step", step))
+        )
+        _check_bounds("IntDistribution", int_low, int_high, log, None if log else int_step)
+        self.low = int_low
+        self.high = int(_adjust_discrete_high("IntDistribution", int_low, int_high, int_step))
         self.log = bool(log)
-        self.step = int(step)
+        self.step = int_step
 
     def single(self) -> bool:
         return self.high - self.low < self.step
@@ -201,32 +224,69 @@ class IntDistribution(BaseDistribution):
             ) from e
         if math.isnan(value):
             raise ValueError("IntDistribution cannot hold NaN.")
+        _check_log_domain(self, value)
         return value
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> int:
         return int(round(param_value_in_internal_repr))
 
 
-def _is_integral(value: Any) -> bool:
+def _check_log_domain(dist: FloatDistribution | IntDistribution, value: float) -> None:
+    if dist.log and value <= 0:
+        raise ValueError(
+            f"{value!r} cannot be a value of {dist!r}: a log-scale distribution holds only "
+            "positive values."
+        )
+
+
+def _to_int(name: str, value: float) -> int:
     if isinstance(value, int):
-        return True
-    return hasattr(value, "__index__")
+        return int(value)
+    if hasattr(value, "__index__"):  # numpy integers
+        return int(value.__index__())
+    truncated = int(value)
+    if truncated != value:
+        warnings.warn(
+            f"IntDistribution: {name}={value!r} is not an integer; it is truncated to "
+            f"{truncated}, as Optuna does. Pass an int (or use suggest_float).",
+            UserWarning,
+            stacklevel=4,
+        )
+    return truncated
 
 
-def _adjust_discrete_high(low: float, high: float, step: float) -> float:
-    """Lower ``high`` to the last point of the grid ``low + k * step`` (decimal-exact)."""
+def _decimal(value: float) -> decimal.Decimal:
+    # str() gives the shortest repr that round-trips, i.e. the number the user wrote.
+    return decimal.Decimal(str(value))
+
+
+def _adjust_discrete_high(owner: str, low: float, high: float, step: float) -> float:
+    """Lower ``high`` to the last point of the grid ``low + k * step`` (decimal-exact), with
+    a warning when it moves."""
     if isinstance(low, int) and isinstance(high, int) and isinstance(step, int):
-        return high - (high - low) % step
-    d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (low, high, step))
-    span = d_high - d_low
-    remainder = span % d_step
-    if remainder == 0:
-        return float(high)
-    return float(d_high - remainder)
+        adjusted: float = high - (high - low) % step
+    else:
+        remainder = (_decimal(high) - _decimal(low)) % _decimal(step)
+        adjusted = float(high) if remainder == 0 else float(_decimal(high) - remainder)
+    if adjusted != high:
+        warnings.warn(
+            f"{owner}: the range [{low}, {high}] is not a multiple of step={step}; high is "
+            f"lowered to {adjusted}, the last value of the grid. Pass high={adjusted} to "
+            "silence this warning.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return adjusted
 
 
 class CategoricalDistribution(BaseDistribution):
-    """One of a fixed sequence of choices: ``None``, ``bool``, ``int``, ``float`` or ``str``.
+    """One of a fixed sequence of choices.
+
+    Choices should be ``None``, ``bool``, ``int``, ``float`` or ``str``. Other objects are
+    accepted with a ``UserWarning``, as in Optuna: the in-memory storage keeps them as they
+    are; persistent storages keep choices that have a JSON form reading back equal (tuples,
+    lists and str-keyed dicts of the primitives) and refuse others with a ``TypeError`` when
+    the first trial suggests them. Nothing is ever pickled.
 
     Example:
         >>> from parzen.distributions import CategoricalDistribution
@@ -246,11 +306,16 @@ class CategoricalDistribution(BaseDistribution):
             )
         for choice in choices:
             if not isinstance(choice, _PRIMITIVES):
-                raise TypeError(
-                    "CategoricalDistribution: choices must be None, bool, int, float or str "
-                    f"(they are stored as JSON), got {choice!r} ({type(choice).__name__}). "
-                    "Pass a key instead, e.g. a name, and map it to the object in the objective."
+                warnings.warn(
+                    "CategoricalDistribution: choices should be None, bool, int, float or "
+                    f"str, got {choice!r} ({type(choice).__name__}). It works in memory; a "
+                    "persistent storage keeps it only if it is JSON data (tuples, lists and "
+                    "str-keyed dicts of those types). Pass a key, e.g. a name, and map it to "
+                    "the object in the objective, to be portable.",
+                    UserWarning,
+                    stacklevel=3,
                 )
+                break
         self.choices = tuple(choices)
 
     def single(self) -> bool:
@@ -281,12 +346,21 @@ class CategoricalDistribution(BaseDistribution):
         )
 
 
-def _choice_key(choice: Any) -> tuple[str, Any]:
-    # Consistent with _same_choice: 1 and 1.0 are one choice, True and 1 are two.
+def _choice_key(choice: Any) -> Any:
+    # Consistent with _same_choice: 1 and 1.0 are one choice, True and 1 are two. Lists and
+    # dicts (unhashable, yet valid choices) hash by content.
     if isinstance(choice, bool):
         return ("bool", choice)
     if isinstance(choice, (int, float)):
         return ("number", choice)
+    if isinstance(choice, (list, tuple)):
+        return (type(choice).__name__, tuple(map(_choice_key, choice)))
+    if isinstance(choice, dict):
+        return ("dict", tuple((_choice_key(k), _choice_key(v)) for k, v in choice.items()))
+    try:
+        hash(choice)
+    except TypeError:
+        return ("id", id(choice))
     return (type(choice).__name__, choice)
 
 
@@ -296,42 +370,277 @@ def _same_choice(a: Any, b: Any) -> bool:
         return type(a) is type(b) and a == b
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
-    return bool(a == b)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return (
+            type(a) is type(b)
+            and len(a) == len(b)
+            and all(_same_choice(x, y) for x, y in zip(a, b))
+        )
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # e.g. numpy arrays compare elementwise
+        return a is b
+
+
+# A tuple choice is written as {"__tuple__": [...]} so that it reads back as a tuple (plain
+# JSON would turn it into a list, which is a different choice).
+_TUPLE_TAG = "__tuple__"
+
+
+def _choice_to_json(choice: Any) -> Any:
+    if choice is None or isinstance(choice, (bool, str)):
+        return choice
+    if isinstance(choice, (int, float)) and type(choice) in (int, float):
+        return choice
+    if isinstance(choice, float):  # float subclasses such as numpy.float64
+        return float(choice)
+    if isinstance(choice, tuple):
+        return {_TUPLE_TAG: [_choice_to_json(c) for c in choice]}
+    if isinstance(choice, list):
+        return [_choice_to_json(c) for c in choice]
+    if (
+        isinstance(choice, dict)
+        and _TUPLE_TAG not in choice
+        and all(isinstance(k, str) for k in choice)
+    ):
+        return {k: _choice_to_json(v) for k, v in choice.items()}
+    raise TypeError(
+        f"The categorical choice {choice!r} ({type(choice).__name__}) cannot be stored: "
+        "persistent storages keep JSON data only (None, bool, int, float, str, and tuples, "
+        "lists and str-keyed dicts of them), and never pickle. Use the in-memory storage, or "
+        "pass a key such as a name to suggest_categorical and map it to the object in the "
+        "objective."
+    )
+
+
+def _choice_from_json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_choice_from_json(v) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {_TUPLE_TAG}:
+            return tuple(_choice_from_json(v) for v in value[_TUPLE_TAG])
+        return {k: _choice_from_json(v) for k, v in value.items()}
+    return value
+
+
+def _deprecated(name: str, replacement: str) -> None:
+    warnings.warn(
+        f"{name} is deprecated (as in Optuna since v3.0.0, to be removed in v6.0.0); use "
+        f"{replacement} instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
+
+
+class UniformDistribution(FloatDistribution):
+    """Deprecated: use ``FloatDistribution(low, high)``.
+
+    Example:
+        >>> import warnings
+        >>> from parzen.distributions import UniformDistribution
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     UniformDistribution(0.0, 1.0).high
+        1.0
+    """
+
+    def __init__(self, low: float, high: float) -> None:
+        _deprecated("UniformDistribution", "FloatDistribution(low, high)")
+        super().__init__(low, high)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high}
+
+
+class LogUniformDistribution(FloatDistribution):
+    """Deprecated: use ``FloatDistribution(low, high, log=True)``.
+
+    Example:
+        >>> import warnings
+        >>> from parzen.distributions import LogUniformDistribution
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     LogUniformDistribution(1e-3, 1.0).log
+        True
+    """
+
+    def __init__(self, low: float, high: float) -> None:
+        _deprecated("LogUniformDistribution", "FloatDistribution(low, high, log=True)")
+        super().__init__(low, high, log=True)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high}
+
+
+class DiscreteUniformDistribution(FloatDistribution):
+    """Deprecated: use ``FloatDistribution(low, high, step=q)``.
+
+    Example:
+        >>> import warnings
+        >>> from parzen.distributions import DiscreteUniformDistribution
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     DiscreteUniformDistribution(0.0, 1.0, q=0.25).q
+        0.25
+    """
+
+    def __init__(self, low: float, high: float, q: float) -> None:
+        _deprecated("DiscreteUniformDistribution", "FloatDistribution(low, high, step=q)")
+        super().__init__(low, high, step=q)
+
+    @property
+    def q(self) -> float:
+        """The grid step (``step`` of FloatDistribution)."""
+        assert self.step is not None
+        return self.step
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "q": self.q}
+
+
+class IntUniformDistribution(IntDistribution):
+    """Deprecated: use ``IntDistribution(low, high, step=step)``.
+
+    Example:
+        >>> import warnings
+        >>> from parzen.distributions import IntUniformDistribution
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     IntUniformDistribution(0, 10, step=2).step
+        2
+    """
+
+    def __init__(self, low: int, high: int, step: int = 1) -> None:
+        _deprecated("IntUniformDistribution", "IntDistribution(low, high, step=step)")
+        super().__init__(low, high, step=step)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "step": self.step}
+
+
+class IntLogUniformDistribution(IntDistribution):
+    """Deprecated: use ``IntDistribution(low, high, log=True)``.
+
+    Example:
+        >>> import warnings
+        >>> from parzen.distributions import IntLogUniformDistribution
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     IntLogUniformDistribution(1, 100).log
+        True
+    """
+
+    def __init__(self, low: int, high: int, step: int = 1) -> None:
+        _deprecated("IntLogUniformDistribution", "IntDistribution(low, high, log=True)")
+        super().__init__(low, high, log=True, step=step)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "step": self.step}
+
+
+_DEPRECATED: dict[type[BaseDistribution], type[BaseDistribution]] = {
+    UniformDistribution: FloatDistribution,
+    LogUniformDistribution: FloatDistribution,
+    DiscreteUniformDistribution: FloatDistribution,
+    IntUniformDistribution: IntDistribution,
+    IntLogUniformDistribution: IntDistribution,
+}
+
+
+def _to_current(dist: BaseDistribution) -> BaseDistribution:
+    """The FloatDistribution/IntDistribution equal in meaning to a deprecated distribution;
+    any other distribution unchanged. Trials store only current distributions."""
+    current = _DEPRECATED.get(type(dist))
+    if current is None:
+        return dist
+    assert isinstance(dist, (FloatDistribution, IntDistribution))
+    warnings.warn(
+        f"{dist!r} is deprecated and is converted to {current.__name__}, which the trial stores.",
+        FutureWarning,
+        stacklevel=4,
+    )
+    if current is FloatDistribution:
+        return FloatDistribution(dist.low, dist.high, log=dist.log, step=dist.step)
+    assert isinstance(dist, IntDistribution)
+    return IntDistribution(dist.low, dist.high, log=dist.log, step=dist.step)
 
 
 _JSON_NAMES: dict[str, type[BaseDistribution]] = {
     "FloatDistribution": FloatDistribution,
     "IntDistribution": IntDistribution,
     "CategoricalDistribution": CategoricalDistribution,
+    **{cls.__name__: cls for cls in _DEPRECATED},
+}
+
+# The abbreviated form {"type": "float", "low": ..., ...} that Optuna also reads.
+_JSON_TYPES: dict[str, type[BaseDistribution]] = {
+    "float": FloatDistribution,
+    "int": IntDistribution,
+    "categorical": CategoricalDistribution,
 }
 
 
 def distribution_to_json(dist: BaseDistribution) -> str:
-    """Serialize a distribution to a JSON string (see :func:`json_to_distribution`)."""
+    """Serialize a distribution to a JSON string (see :func:`json_to_distribution`).
+
+    Raises:
+        TypeError: a categorical choice has no JSON form that reads back equal.
+
+    Example:
+        >>> from parzen.distributions import CategoricalDistribution, distribution_to_json
+        >>> distribution_to_json(CategoricalDistribution(["a", None]))
+        '{"name": "CategoricalDistribution", "attributes": {"choices": ["a", null]}}'
+    """
     attributes = dist._asdict()
     if isinstance(dist, CategoricalDistribution):
-        attributes = {"choices": list(dist.choices)}
+        attributes = {"choices": [_choice_to_json(c) for c in dist.choices]}
     return json.dumps({"name": type(dist).__name__, "attributes": attributes})
 
 
 def json_to_distribution(json_str: str) -> BaseDistribution:
     """Rebuild a distribution from :func:`distribution_to_json`'s output.
 
+    Also reads what Optuna reads: the deprecated classes' JSON (``{"name":
+    "UniformDistribution", ...}``, with a ``FutureWarning``) and the abbreviated form
+    ``{"type": "int", "low": 0, "high": 10}`` (``"float"``, ``"int"``, ``"categorical"``).
+
     Raises:
         ValueError: the JSON does not describe a known distribution.
+
+    Example:
+        >>> from parzen.distributions import json_to_distribution
+        >>> json_to_distribution('{"type": "int", "low": 1, "high": 8, "log": true}')
+        IntDistribution(low=1, high=8, log=True, step=1)
     """
     try:
         loaded = json.loads(json_str)
-        cls = _JSON_NAMES[loaded["name"]]
-        attributes = loaded["attributes"]
+        if "type" in loaded and "name" not in loaded:
+            cls = _JSON_TYPES[loaded["type"]]
+            attributes = {k: v for k, v in loaded.items() if k != "type"}
+        else:
+            cls = _JSON_NAMES[loaded["name"]]
+            attributes = loaded["attributes"]
+        if not isinstance(attributes, dict):
+            raise TypeError(attributes)
     except (KeyError, TypeError, json.JSONDecodeError) as e:
         raise ValueError(
             f"Not a serialized distribution: {json_str!r}. Expected the output of "
-            f"distribution_to_json, one of {sorted(_JSON_NAMES)}."
+            f"distribution_to_json, one of {sorted(_JSON_NAMES)}, or the abbreviated form "
+            '{"type": "float" | "int" | "categorical", ...}.'
         ) from e
     if cls is CategoricalDistribution:
-        return CategoricalDistribution(attributes["choices"])
-    return cls(**attributes)
+        choices = [_choice_from_json(c) for c in attributes["choices"]]
+        if all(isinstance(c, _PRIMITIVES) for c in choices):
+            return CategoricalDistribution(choices)
+        # Stored choices had their warning when first suggested; reading them back (every
+        # load of the study) stays quiet.
+        stored = CategoricalDistribution.__new__(CategoricalDistribution)
+        stored.choices = tuple(choices)
+        return stored
+    try:
+        return cls(**attributes)
+    except TypeError as e:
+        raise ValueError(f"Not a serialized distribution: {json_str!r} ({e}).") from e
 
 
 def check_distribution_compatibility(
@@ -369,8 +678,13 @@ __all__ = [
     "BaseDistribution",
     "CategoricalChoiceType",
     "CategoricalDistribution",
+    "DiscreteUniformDistribution",
     "FloatDistribution",
     "IntDistribution",
+    "IntLogUniformDistribution",
+    "IntUniformDistribution",
+    "LogUniformDistribution",
+    "UniformDistribution",
     "check_distribution_compatibility",
     "distribution_to_json",
     "json_to_distribution",

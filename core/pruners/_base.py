@@ -1,3 +1,5 @@
+"""BasePruner: the one-method contract of every pruner, and what it may read of the study."""
+
 from __future__ import annotations
 
 import abc
@@ -13,7 +15,13 @@ class BasePruner(abc.ABC):
     """Decides whether a running trial should stop early.
 
     ``Trial.should_prune()`` calls :meth:`prune` with a snapshot of the trial, whose
-    ``intermediate_values`` hold what the objective reported so far.
+    ``intermediate_values`` hold what the objective reported so far; a pruner has no other
+    hook. It reads the study through the same narrow interface as samplers (see
+    :class:`~parzen.samplers.BaseSampler`): ``get_trials``, ``get_finished_trials_since``,
+    ``count_trials``, ``get_trial_system_attrs``, ``set_trial_system_attr``,
+    ``system_attrs``, ``set_system_attr``, ``cache_key``, ``directions`` and
+    ``study_name``; never ``study._storage``. The study may be a view (Hyperband gives each
+    bracket's pruner a view of that bracket's trials).
 
     Example:
         >>> import parzen
@@ -34,4 +42,14 @@ class BasePruner(abc.ABC):
 
     @abc.abstractmethod
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
-        """Whether to stop ``trial`` now."""
+        """Whether to stop ``trial`` now.
+
+        Args:
+            study: the trial's study, or a view of it.
+            trial: a snapshot of the running trial, with the intermediate values reported so
+                far.
+
+        Returns:
+            True to stop the trial: ``should_prune()`` returns it, and the objective raises
+            :class:`~parzen.TrialPruned`.
+        """

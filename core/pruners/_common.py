@@ -59,7 +59,7 @@ def check_real(
 
 def check_single_objective(study: Study, pruner: object) -> None:
     """Raise ``NotImplementedError`` if ``study`` optimizes several objectives."""
-    if study._is_multi_objective():
+    if len(study.directions) > 1:
         raise NotImplementedError(
             f"{type(pruner).__name__} prunes single-objective studies only, but this study has "
             f"{len(study.directions)} objectives. Pruning compares one intermediate value per "

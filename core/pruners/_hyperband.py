@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import binascii
 import threading
-from collections.abc import Container
+from collections.abc import Container, Hashable
 from typing import TYPE_CHECKING, Any
 
+from parzen._records.constraints import is_feasible
+from parzen._records.direction import StudyDirection
 from parzen.logging import get_logger
 from parzen.pruners._base import BasePruner
 from parzen.pruners._common import check_int, check_single_objective
 from parzen.pruners._successive_halving import SuccessiveHalvingPruner
-from parzen._records.constraints import is_feasible
-from parzen._records.direction import StudyDirection
 from parzen.trial import TrialState
 
 if TYPE_CHECKING:
@@ -35,8 +35,10 @@ def _count_brackets(min_resource: int, max_resource: int, reduction_factor: int)
 class _BracketStudy:
     """A view of a study that shows only the trials of one Hyperband bracket.
 
-    Everything but the trial reads is the study's own: writes (system attributes of the
-    current trial) go to the real storage.
+    It overrides the trial reads of the sampler and pruner interface (see
+    :class:`~parzen.samplers.BaseSampler`): ``get_trials``, ``trials``, ``best_trial``,
+    ``get_finished_trials_since``, ``count_trials`` and ``cache_key``. Everything else is the
+    study's own: writes (system attributes) go to the real storage.
     """
 
     def __init__(self, study: Study, pruner: HyperbandPruner, bracket_id: int) -> None:
@@ -55,13 +57,38 @@ class _BracketStudy:
         states: Container[TrialState] | None = None,
     ) -> list[FrozenTrial]:
         trials = self._study.get_trials(deepcopy=deepcopy, states=states)
-        return [
-            t for t in trials if self._pruner.get_bracket_id(self._study, t) == self._bracket_id
-        ]
+        return [t for t in trials if self._in_bracket(t)]
+
+    def _get_trials(
+        self,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+        use_cache: bool = False,
+    ) -> list[FrozenTrial]:
+        return self.get_trials(deepcopy=deepcopy, states=states)
 
     @property
     def trials(self) -> list[FrozenTrial]:
         return self.get_trials(deepcopy=True)
+
+    def get_finished_trials_since(self, cursor: int) -> tuple[list[FrozenTrial], int]:
+        trials, cursor = self._study.get_finished_trials_since(cursor)
+        return [t for t in trials if self._in_bracket(t)], cursor
+
+    def count_trials(self, states: Container[TrialState] | None = None) -> int:
+        return len(self.get_trials(deepcopy=False, states=states))
+
+    @property
+    def cache_key(self) -> Hashable:
+        # A trial's bracket depends on the number of brackets, which "auto" sets late.
+        n_brackets = self._pruner.n_brackets
+        return (self._study.cache_key, "hyperband-bracket", n_brackets, self._bracket_id)
+
+    def _sampler_view(self, trial: FrozenTrial) -> _BracketStudy:
+        return self
+
+    def _in_bracket(self, trial: FrozenTrial) -> bool:
+        return self._pruner.get_bracket_id(self._study, trial) == self._bracket_id
 
     @property
     def best_trial(self) -> FrozenTrial:
@@ -110,14 +137,15 @@ class HyperbandPruner(BasePruner):
     study a name to make runs reproducible. When pruning, a bracket compares a trial only with
     the trials of the same bracket.
 
-    Samplers: a model-based sampler such as TPE should learn each bracket from its own trials,
-    because trials of different brackets are stopped at different steps. Optuna's TPE does this
-    internally; in parzen, a sampler can call :meth:`bracket_study` to get a view of the study
-    restricted to the current trial's bracket (its ``get_trials``, ``trials`` and
-    ``best_trial`` only show that bracket) and read the history from it. Samplers that read
-    the storage directly see every bracket. With ``n_brackets`` brackets, a sampler with ``k``
-    startup trials needs about ``n_brackets * k`` trials before every bracket leaves its
-    startup phase.
+    Samplers: trials of different brackets are stopped at different steps, so each bracket is
+    learned from its own trials. As in Optuna, every sampler hook (``before_trial``,
+    ``infer_relative_search_space``, ``sample_relative``, ``sample_independent``) gets a view
+    of the study restricted to the current trial's bracket (:meth:`bracket_study`): its
+    ``get_trials``, ``trials``, ``best_trial``, ``get_finished_trials_since``,
+    ``count_trials`` and ``cache_key`` show that bracket only. Samplers that read the storage
+    directly (``study._storage``) see every bracket. With ``n_brackets`` brackets, a sampler
+    with ``k`` startup trials needs about ``n_brackets * k`` trials before every bracket
+    leaves its startup phase.
 
     Example:
         >>> import parzen

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from parzen._records.direction import StudyDirection
 from parzen.pruners._base import BasePruner
 from parzen.pruners._common import check_int, check_real, check_single_objective
-from parzen._records.direction import StudyDirection
 
 if TYPE_CHECKING:
     from parzen.study import Study

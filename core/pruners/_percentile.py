@@ -5,11 +5,11 @@ from __future__ import annotations
 import bisect
 import math
 import threading
-import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from parzen._records.direction import StudyDirection
 from parzen.pruners._base import BasePruner
 from parzen.pruners._common import (
     check_int,
@@ -17,13 +17,11 @@ from parzen.pruners._common import (
     check_single_objective,
     is_first_in_interval_step,
 )
-from parzen._records.direction import StudyDirection
 from parzen.trial import TrialState
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Hashable, Iterable
 
-    from parzen.storages import BaseStorage
     from parzen.study import Study
     from parzen.trial import FrozenTrial
 
@@ -32,6 +30,8 @@ if TYPE_CHECKING:
 # may round differently from numpy's, so the comparison is redone with np.percentile. Our
 # rounding error is a few ulps, i.e. ~1e-16 relative: the margin is generous.
 _TIE_TOLERANCE = 1e-12
+# Completed-trial histories kept per pruner (one per study or study view).
+_MAX_CACHED_STUDIES = 64
 
 
 class _StepValues:
@@ -211,20 +211,18 @@ class PercentilePruner(BasePruner):
             hint="Pass 1 to compare as soon as one completed trial reported the step.",
         )
         self._histories_lock = threading.Lock()
-        self._histories: weakref.WeakKeyDictionary[
-            BaseStorage, dict[tuple[int, str], _CompletedHistory]
-        ] = weakref.WeakKeyDictionary()
+        self._histories: dict[Hashable, _CompletedHistory] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        # The cache is rebuilt on first use; locks and weak references cannot be pickled.
+        # The cache is rebuilt on first use; locks cannot be pickled.
         del state["_histories_lock"], state["_histories"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._histories_lock = threading.Lock()
-        self._histories = weakref.WeakKeyDictionary()
+        self._histories = {}
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         check_single_objective(study, self)
@@ -241,7 +239,8 @@ class PercentilePruner(BasePruner):
 
         maximize = study.direction == StudyDirection.MAXIMIZE
         history = self._updated_history(study)
-        if history.n_complete < self._n_startup_trials:
+        # Nothing to compare with before the first trial completes, not even a NaN (Optuna).
+        if history.n_complete == 0 or history.n_complete < self._n_startup_trials:
             return False
         numbers = [v for v in intermediate_values.values() if not math.isnan(v)]
         if not numbers:
@@ -255,24 +254,19 @@ class PercentilePruner(BasePruner):
         return sign < 0 if maximize else sign > 0
 
     def _updated_history(self, study: Study) -> _CompletedHistory:
-        if not _is_plain_study(study):
-            # A wrapper (e.g. a study restricted to some trials) may filter get_trials();
-            # only the study's own answer is right, so build the history from it afresh.
+        key = getattr(study, "cache_key", None)
+        if key is None:
+            # Not a parzen study nor a view of one (no sampler and pruner interface): only its
+            # get_trials() can be trusted, so build the history from it afresh.
             return _history_from_scratch(study)
-
-        storage = study._storage
-        key = (study._study_id, study.study_name)
         with self._histories_lock:
-            try:
-                per_storage = self._histories.setdefault(storage, {})
-            except TypeError:
-                # A storage that cannot be weakly referenced: skip the cache rather than fail.
-                return _history_from_scratch(study)
-            history = per_storage.setdefault(key, _CompletedHistory())
+            history = self._histories.pop(key, None) or _CompletedHistory()
+            # Most recently used last; a pruner reused by many studies keeps only the newest.
+            self._histories[key] = history
+            if len(self._histories) > _MAX_CACHED_STUDIES:
+                del self._histories[next(iter(self._histories))]
         with history.lock:
-            new_trials, history.cursor = storage.get_finished_trials_since(
-                study._study_id, history.cursor
-            )
+            new_trials, history.cursor = study.get_finished_trials_since(history.cursor)
             history.add_finished(new_trials)
         return history
 
@@ -281,12 +275,3 @@ def _history_from_scratch(study: Study) -> _CompletedHistory:
     history = _CompletedHistory()
     history.add_finished(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     return history
-
-
-def _is_plain_study(study: Study) -> bool:
-    """Whether ``study`` is a :class:`Study` itself, not a view that may filter its trials.
-
-    Compared by name so that this layer need not import the study package above it.
-    """
-    cls = type(study)
-    return cls.__name__ == "Study" and cls.__module__ == "parzen.study._study"

@@ -173,7 +173,7 @@ class SuccessiveHalvingPruner(BasePruner):
         rung = completed_rungs(trial.system_attrs)
         if step < self._rung_end(min_resource, rung):
             return False
-        rung = max(rung, completed_rungs(study._storage.get_trial_system_attrs(trial._trial_id)))
+        rung = max(rung, completed_rungs(study.get_trial_system_attrs(trial)))
 
         maximize = study.direction == StudyDirection.MAXIMIZE
         while True:
@@ -184,7 +184,7 @@ class SuccessiveHalvingPruner(BasePruner):
             if trials is None:
                 trials = study.get_trials(deepcopy=False)
             key = rung_key(rung)
-            study._storage.set_trial_system_attr(trial._trial_id, key, value)
+            study.set_trial_system_attr(trial, key, value)
             rung_values = [
                 t.system_attrs[key]
                 for t in trials

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from parzen.samplers import nsgaii
     from parzen.samplers._brute_force import BruteForceSampler
     from parzen.samplers._cmaes import CmaEsSampler
+    from parzen.samplers._ga import BaseGASampler
     from parzen.samplers._gp import GPSampler
     from parzen.samplers._grid import GridSampler
     from parzen.samplers._nsga import NSGAIIISampler, NSGAIISampler
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __getattr__ = lazy_exports(
     __name__,
     {
+        "BaseGASampler": "._ga",
         "BruteForceSampler": "._brute_force",
         "CmaEsSampler": "._cmaes",
         "GPSampler": "._gp",
@@ -37,6 +39,7 @@ __getattr__ = lazy_exports(
 )
 
 __all__ = [
+    "BaseGASampler",
     "BaseSampler",
     "BruteForceSampler",
     "CmaEsSampler",

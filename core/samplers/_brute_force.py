@@ -1,8 +1,10 @@
+"""BruteForceSampler: enumerates a finite define-by-run search space as a tree of decisions."""
+
 from __future__ import annotations
 
 import decimal
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,7 +46,10 @@ class BruteForceSampler(BaseSampler):
     configuration that fails is not retried. Enqueued trials count like any other.
 
     Every parameter must take finitely many values: categorical, int, and float with a
-    ``step`` (or ``low == high``).
+    ``step`` (or ``low == high``). As in Optuna, the search space must not change between
+    trials: a parameter suggested with another range, step or choices than in the finished
+    trials, or another parameter where they suggested one, raises ``ValueError`` (the trial
+    fails).
 
     Args:
         seed: a seed for the order in which the combinations are visited (one worker).
@@ -74,7 +79,7 @@ class BruteForceSampler(BaseSampler):
         self._rng = np.random.RandomState(seed)
         self._avoid_premature_stop = bool(avoid_premature_stop)
         self._lock = threading.Lock()
-        self._trees: dict[int, _FinishedTree] = {}
+        self._trees: dict[Hashable, _FinishedTree] = {}
 
     def __repr__(self) -> str:
         return (
@@ -107,10 +112,9 @@ class BruteForceSampler(BaseSampler):
         return {}
 
     def _tree(self, study: Study) -> _FinishedTree:
-        tree = self._trees.get(study._study_id)
-        if tree is None or tree.storage is not study._storage:
-            tree = _FinishedTree(study._storage)
-            self._trees[study._study_id] = tree
+        tree = self._trees.get(study.cache_key)
+        if tree is None:
+            tree = self._trees[study.cache_key] = _FinishedTree()
         tree.update(study)
         return tree
 
@@ -133,14 +137,23 @@ class BruteForceSampler(BaseSampler):
             tree = self._tree(study)
             state = tree.state_at(prefix)
             decision = state.decisions.get(key) if state is not None else None
+            if decision is None and state is not None and state.decisions:
+                raise ValueError(
+                    f"BruteForceSampler: the search space changed between trials. After "
+                    f"{_describe(prefix)}, finished trials suggested "
+                    f"{_describe_keys(state.decisions)}, but trial {trial.number} suggests "
+                    f"{param_name!r} with {param_distribution!r}. BruteForceSampler enumerates "
+                    "one search space (conditional parameters are fine): keep each parameter's "
+                    "range, step and choices the same in every trial, or use a new study."
+                )
             rng = self._rng
             excluded: set[int] = set()
             for attempt in range(_MAX_CLAIM_ATTEMPTS):
                 running = _running_paths(study, trial._trial_id)
                 touched = _running_choices(running, prefix, key) | excluded
                 index, alone = _choose(space.n, decision, touched, rng)
-                study._storage.set_trial_system_attr(
-                    trial._trial_id, _PENDING_KEY, [param_name, list(space.signature), index]
+                study.set_trial_system_attr(
+                    trial, _PENDING_KEY, [param_name, list(space.signature), index]
                 )
                 if not alone:
                     break
@@ -190,7 +203,9 @@ class _Candidates:
     @classmethod
     def of(cls, name: str, dist: BaseDistribution) -> _Candidates:
         if isinstance(dist, CategoricalDistribution):
-            return cls(dist, len(dist.choices), ("categorical", len(dist.choices)))
+            # The choices are part of the signature, so that changed choices are detected.
+            tokens = tuple(f"{type(c).__name__}:{c!r}" for c in dist.choices)
+            return cls(dist, len(dist.choices), ("categorical", *tokens, len(dist.choices)))
         if isinstance(dist, IntDistribution):
             n = (dist.high - dist.low) // dist.step + 1
             return cls(dist, n, ("int", dist.low, dist.high, dist.step, dist.log, n))
@@ -250,11 +265,19 @@ def _path(trial: FrozenTrial) -> list[_Step] | None:
     return path
 
 
+def _describe(prefix: list[_Step]) -> str:
+    if not prefix:
+        return "no parameter"
+    return ", ".join(f"{key[0]} (candidate {index})" for key, index in prefix)
+
+
+def _describe_keys(decisions: Mapping[_Key, object]) -> str:
+    return " or ".join(f"{name!r} {signature[:-1]}" for name, signature in decisions)
+
+
 def _running_paths(study: Study, exclude_trial_id: int) -> list[list[_Step]]:
     paths = []
-    for trial in study._storage.get_all_trials(
-        study._study_id, deepcopy=False, states=(TrialState.RUNNING,)
-    ):
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if trial._trial_id == exclude_trial_id:
             continue
         path = _path(trial)
@@ -372,16 +395,13 @@ class _Decision:
 class _FinishedTree:
     """The tree of finished trials of one study, grown incrementally."""
 
-    def __init__(self, storage: object) -> None:
-        self.storage = storage
+    def __init__(self) -> None:
         self.root = _State()
         self.cursor = 0
         self.seen: set[int] = set()
 
     def update(self, study: Study) -> None:
-        trials, self.cursor = study._storage.get_finished_trials_since(
-            study._study_id, self.cursor
-        )
+        trials, self.cursor = study.get_finished_trials_since(self.cursor)
         for trial in trials:
             if trial._trial_id in self.seen:
                 continue

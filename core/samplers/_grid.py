@@ -1,10 +1,12 @@
+"""GridSampler: every combination of given candidate values, coordinated through the storage."""
+
 from __future__ import annotations
 
 import contextlib
 import math
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -94,7 +96,7 @@ class GridSampler(BaseSampler):
         self._seed = seed
         self._rng = np.random.RandomState(seed)
         self._lock = threading.Lock()
-        self._caches: dict[int, _VisitedCache] = {}
+        self._caches: dict[Hashable, _VisitedCache] = {}
         # grid ids this process assigned, for trials whose cached frozen copy predates it.
         self._assigned: dict[int, int] = {}
 
@@ -151,8 +153,13 @@ class GridSampler(BaseSampler):
     def _grid_id_of_trial(self, trial: FrozenTrial) -> int | None:
         system_attrs = trial.system_attrs
         grid_id = system_attrs.get(_GRID_ID_KEY)
-        if grid_id is not None and self._same_search_space(system_attrs.get(_SEARCH_SPACE_KEY)):
-            return int(grid_id)
+        if _SEARCH_SPACE_KEY in system_attrs:
+            if not self._same_search_space(system_attrs[_SEARCH_SPACE_KEY]):
+                # A point of another grid (study.sampler was replaced): as in Optuna, it
+                # neither visits nor holds a point of this one.
+                return None
+            if grid_id is not None:
+                return int(grid_id)
         if trial.state == TrialState.WAITING:
             return self._grid_id_of_params(system_attrs.get(_FIXED_PARAMS_KEY) or {})
         return self._grid_id_of_params(trial.params)
@@ -167,13 +174,10 @@ class GridSampler(BaseSampler):
 
     def _visited(self, study: Study) -> set[int]:
         """Grid ids of the study's finished trials, read incrementally."""
-        cache = self._caches.get(study._study_id)
-        if cache is None or cache.storage is not study._storage:
-            cache = _VisitedCache(study._storage)
-            self._caches[study._study_id] = cache
-        trials, cache.cursor = study._storage.get_finished_trials_since(
-            study._study_id, cache.cursor
-        )
+        cache = self._caches.get(study.cache_key)
+        if cache is None:
+            cache = self._caches[study.cache_key] = _VisitedCache()
+        trials, cache.cursor = study.get_finished_trials_since(cache.cursor)
         for trial in trials:
             if trial._trial_id in cache.seen:
                 continue
@@ -191,7 +195,7 @@ class GridSampler(BaseSampler):
     ) -> set[int]:
         """Grid ids held by running trials (and by enqueued trials waiting to run)."""
         claimed = set()
-        for trial in study._storage.get_all_trials(study._study_id, deepcopy=False, states=states):
+        for trial in study.get_trials(deepcopy=False, states=states):
             if trial._trial_id == exclude_trial_id:
                 continue
             grid_id = self._grid_id_of_trial(trial)
@@ -206,12 +210,19 @@ class GridSampler(BaseSampler):
             # A trial re-run from a template already holds its grid point.
             return
         fixed_params = trial.system_attrs.get(_FIXED_PARAMS_KEY) or {}
+        if self._enqueued_without_grid_params(trial):
+            return  # sample_independent refuses it, as Optuna does
         with self._lock:
             allowed = self._allowed_indices(fixed_params)
             if allowed is None:
                 # A fixed value lies off the grid: the trial matches no grid point.
                 return
             self._claim(study, trial, allowed)
+
+    def _enqueued_without_grid_params(self, trial: FrozenTrial) -> bool:
+        enqueued = trial.system_attrs.get(_FIXED_PARAMS_KEY)
+        names = self._param_names
+        return enqueued is not None and bool(names) and not any(n in enqueued for n in names)
 
     def _allowed_indices(self, fixed_params: Mapping[str, Any]) -> list[list[int]] | None:
         allowed = []
@@ -239,12 +250,12 @@ class GridSampler(BaseSampler):
             if grid_id is None:
                 grid_id = self._pick_duplicate(allowed, visited, rng)
             self._assigned[trial._trial_id] = grid_id
-            study._storage.set_trial_system_attr(
-                trial._trial_id,
+            study.set_trial_system_attr(
+                trial,
                 _SEARCH_SPACE_KEY,
                 {name: list(values) for name, values in self._search_space.items()},
             )
-            study._storage.set_trial_system_attr(trial._trial_id, _GRID_ID_KEY, grid_id)
+            study.set_trial_system_attr(trial, _GRID_ID_KEY, grid_id)
             if duplicate:
                 return
             # Whichever of two trials that took the same point writes last sees the other, so
@@ -305,7 +316,7 @@ class GridSampler(BaseSampler):
         if grid_id is None:
             grid_id = self._assigned.get(trial._trial_id)
         if grid_id is None:
-            grid_id = study._storage.get_trial_system_attrs(trial._trial_id).get(_GRID_ID_KEY)
+            grid_id = study.get_trial_system_attrs(trial).get(_GRID_ID_KEY)
         return None if grid_id is None else int(grid_id)
 
     def sample_independent(
@@ -321,6 +332,15 @@ class GridSampler(BaseSampler):
                 f"the grid (the grid has {self._param_names!r}). Add {param_name!r} with its "
                 "candidate values to the search_space of GridSampler, or enqueue the trial "
                 "with a value for it."
+            )
+        if self._enqueued_without_grid_params(trial):
+            fixed_params = trial.system_attrs.get(_FIXED_PARAMS_KEY)
+            example = {self._param_names[0]: self._search_space[self._param_names[0]][0]}
+            raise ValueError(
+                f"GridSampler: trial {trial.number} was enqueued with {fixed_params!r}, which "
+                f"fixes none of the grid's parameters {self._param_names}, so it has no grid "
+                f"point. Enqueue a grid point (or part of one), e.g. study.enqueue_trial("
+                f"{example!r}), or do not enqueue the trial: the sampler picks the next point."
             )
         grid_id = self._trial_grid_id(study, trial)
         if grid_id is None:
@@ -386,10 +406,9 @@ class GridSampler(BaseSampler):
 
 
 class _VisitedCache:
-    __slots__ = ("cursor", "seen", "storage", "visited")
+    __slots__ = ("cursor", "seen", "visited")
 
-    def __init__(self, storage: object) -> None:
-        self.storage = storage
+    def __init__(self) -> None:
         self.cursor = 0
         self.seen: set[int] = set()
         self.visited: set[int] = set()
@@ -432,11 +451,6 @@ def _validated_candidates(name: Any, values: Any) -> list[GridValueType]:
                 f"(grid points are stored as JSON), got {value!r} ({type(value).__name__}). "
                 "Use a key, e.g. a name, and map it to the object in the objective."
             )
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(
-                f"GridSampler: the candidates of {name!r} must be finite, got {value!r}. "
-                "Remove it from the grid."
-            )
         if not any(_same_value(value, seen) for seen in candidates):
             candidates.append(value)
     return candidates
@@ -446,7 +460,13 @@ def _same_value(a: Any, b: Any) -> bool:
     # True == 1 in Python, but the grid keeps them apart, as categorical choices do.
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
+    if _is_nan(a) or _is_nan(b):
+        return _is_nan(a) and _is_nan(b)
     return bool(a == b)
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _same_values(a: Any, b: Sequence[Any]) -> bool:
@@ -455,20 +475,22 @@ def _same_values(a: Any, b: Sequence[Any]) -> bool:
     return all(_same_value(x, y) for x, y in zip(a, b))
 
 
-def _first_index_by_value(values: Sequence[GridValueType]) -> dict[tuple[bool, Any], int]:
-    index: dict[tuple[bool, Any], int] = {}
+def _first_index_by_value(values: Sequence[GridValueType]) -> dict[tuple[int, Any], int]:
+    index: dict[tuple[int, Any], int] = {}
     for i, value in enumerate(values):
         index.setdefault(_value_key(value), i)
     return index
 
 
-def _value_key(value: Any) -> tuple[bool, Any]:
+def _value_key(value: Any) -> tuple[int, Any]:
     # Keys that tell bools from numbers while 1 and 1.0 (an int grid value suggested as a
-    # float) stay the same key.
-    return (isinstance(value, bool), value)
+    # float) stay the same key. Every NaN gets one key: NaN != NaN, and its hash is per object.
+    if _is_nan(value):
+        return (2, None)
+    return (int(isinstance(value, bool)), value)
 
 
-def _lookup(index_of_value: dict[tuple[bool, Any], int], value: Any) -> int | None:
+def _lookup(index_of_value: dict[tuple[int, Any], int], value: Any) -> int | None:
     if isinstance(value, np.generic):
         value = value.item()
     try:

@@ -3,8 +3,12 @@
 Model-based samplers need the parameters and values of every finished trial on every
 suggestion. Rebuilding that from ``FrozenTrial`` objects each time costs ``O(n)`` Python work
 per suggestion; :class:`TrialHistory` instead reads only the trials that finished since its
-last call (``storage.get_finished_trials_since``) and appends them to numpy columns, so a
-sampler's per-suggestion cost is the vectorized numpy work on those columns.
+last call and appends them to numpy columns, so a
+sampler's per-suggestion cost is the vectorized numpy work on those columns. It reads the study
+through :meth:`Study.get_finished_trials_since <parzen.study.Study.get_finished_trials_since>`
+(part of the interface in :class:`~parzen.samplers.BaseSampler`'s docstring), so a view of
+the study (a Hyperband bracket) gets a history of its own trials; key histories by
+``study.cache_key``.
 
 Only COMPLETE and PRUNED trials become rows (a FAILed trial says nothing about its
 parameters); every finished trial is counted, though, so that ``n_finished`` can be compared
@@ -16,7 +20,7 @@ Example:
     >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))
     >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
     >>> history = TrialHistory(study)
-    >>> history.sync()
+    >>> history.sync(study)
     3
     >>> history.param_column("x").shape
     (3,)
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from parzen._records.constraints import get_constraints
 from parzen.distributions import BaseDistribution
 from parzen.trial import FrozenTrial, TrialState
 
@@ -39,7 +44,6 @@ if TYPE_CHECKING:
 
 __all__ = ["TrialHistory"]
 
-_CONSTRAINTS_KEY = "constraints"
 _ROW_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
 _INITIAL_CAPACITY = 64
 
@@ -95,7 +99,8 @@ class TrialHistory:
     the first ``n`` rows; callers must not write to it.
 
     Args:
-        study: The study to follow. The history keeps its storage and study id.
+        study: The study to follow (only its number of objectives is read here; pass the
+            study, or the same view of it, to every :meth:`sync`).
 
     Example:
         >>> import parzen
@@ -103,13 +108,11 @@ class TrialHistory:
         >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))
         >>> history = TrialHistory(study)
         >>> study.optimize(lambda t: t.suggest_int("k", 0, 9), n_trials=4)
-        >>> history.sync(), history.n, sorted(history.intersection_search_space())
+        >>> history.sync(study), history.n, sorted(history.intersection_search_space())
         (4, 4, ['k'])
     """
 
     def __init__(self, study: Study) -> None:
-        self.storage = study._storage
-        self.study_id = study._study_id
         self.n_objectives = len(study.directions)
         self._lock = threading.RLock()
         self._cursor = 0
@@ -141,12 +144,11 @@ class TrialHistory:
 
     # -- updating -------------------------------------------------------------------------------
 
-    def sync(self) -> int:
-        """Read the trials that finished since the last call; return how many rows were added."""
+    def sync(self, study: Study) -> int:
+        """Read the trials of ``study`` that finished since the last call; return how many
+        rows were added."""
         with self._lock:
-            trials, self._cursor = self.storage.get_finished_trials_since(
-                self.study_id, self._cursor
-            )
+            trials, self._cursor = study.get_finished_trials_since(self._cursor)
             added = 0
             for trial in trials:
                 if trial._trial_id in self._seen or not trial.state.is_finished():
@@ -391,8 +393,7 @@ class TrialHistory:
 
 
 def _violation(trial: FrozenTrial) -> float:
-    stored = trial.system_attrs.get(_CONSTRAINTS_KEY)
-    if stored is None:
+    constraints = get_constraints(trial)
+    if constraints is None:
         return math.nan
-    values = stored.values() if isinstance(stored, dict) else stored
-    return float(sum(max(float(v), 0.0) for v in values))
+    return float(sum(max(c, 0.0) for c in constraints))

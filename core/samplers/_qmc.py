@@ -1,9 +1,13 @@
+"""QMCSampler: points of a Sobol' or Halton sequence, Optuna's dimensions and seeding."""
+
 from __future__ import annotations
 
 import decimal
+import hashlib
+import json
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,9 +30,11 @@ if TYPE_CHECKING:
 
 _logger = parzen_logging.get_logger(__name__)
 
-# Study system attribute shared by all workers: the search space (from the study's first
-# finished trial) and the number of the first trial sampled from it.
+# Study system attributes shared by all workers: the search space (from the study's first
+# trial with parameters), and per sequence the index of the last point taken.
 _SEARCH_SPACE_KEY = "qmc:search_space"
+_SAMPLE_ID_KEY_PREFIX = "qmc:sample_id:"
+_SPACE_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
 _QMC_TYPES = ("sobol", "halton")
 
 
@@ -40,17 +46,21 @@ class QMCSampler(BaseSampler):
     search for hyper-parameter optimization*, JMLR 2012). The sequences come from
     :mod:`scipy.stats.qmc`.
 
-    The search space is that of the study's first finished (complete or pruned) trial; if the
-    study has none yet, the trial is sampled by ``independent_sampler`` and the next trials
-    use its search space. Once set (it is stored in the study), the search space does not
-    change; parameters outside it are sampled by ``independent_sampler``. Every kind of
-    parameter is supported: a coordinate in ``[0, 1)`` maps to a float (log-scaled if
-    ``log``), to one of the ints or steps of the range, or to one of the choices.
+    As in Optuna, the search space is that of the study's first trial (by number) that has
+    parameters and did not fail, running trials included; while there is none, a trial is
+    sampled by ``independent_sampler`` and the next trials use its search space. Its
+    parameters, in the order that trial suggested them, are the sequence's dimensions, so the
+    same seed gives the same points as Optuna's ``QMCSampler``. Once set (it is stored in the
+    study), the search space does not change; parameters outside it are sampled by
+    ``independent_sampler``. Every kind of parameter is supported: a coordinate in ``[0, 1)``
+    maps to a float (log-scaled if ``log``), to one of the ints or steps of the range, or to
+    one of the choices.
 
-    Trial ``n`` takes point ``n - n0`` of the sequence, where ``n0`` is the first trial sampled
-    from the search space. Trial numbers are unique across workers that share a storage, so
-    parallel and distributed workers draw distinct points of one sequence, provided that they
-    share ``seed`` when ``scramble`` is on.
+    Each trial sampled from the search space takes the next point of the sequence: a counter
+    stored in the study, so trials asked before any is told still get consecutive points, and
+    workers sharing a storage continue one sequence (with ``scramble``, they must share
+    ``seed``). As in Optuna, the counter is read and written without a cross-process lock:
+    two processes that sample at the same instant may take the same point.
 
     Args:
         qmc_type: ``"sobol"`` (default) or ``"halton"``. Sobol' points are best balanced in
@@ -115,7 +125,7 @@ class QMCSampler(BaseSampler):
         self._independent_sampler = independent_sampler or RandomSampler(seed=self._seed)
         self._warn_independent_sampling = bool(warn_independent_sampling)
         self._lock = threading.Lock()
-        self._spaces: dict[int, tuple[dict[str, BaseDistribution], int] | None] = {}
+        self._spaces: dict[Hashable, dict[str, BaseDistribution]] = {}
         self._engine: Any = None
 
     def __repr__(self) -> str:
@@ -138,55 +148,61 @@ class QMCSampler(BaseSampler):
         # The QMC seed stays: every worker must draw from the same sequence.
         self._independent_sampler.reseed_rng()
 
-    def _search_space(
-        self, study: Study, trial_number: int
-    ) -> tuple[dict[str, BaseDistribution], int] | None:
-        """The study's QMC search space and the first trial number sampled from it.
-
-        The trial that finds none stored becomes the first one; it takes point 0.
-        """
-        cached = self._spaces.get(study._study_id)
+    def _search_space(self, study: Study) -> dict[str, BaseDistribution] | None:
+        """The study's QMC search space, in the order its first trial suggested the parameters
+        (the sequence's dimensions, as in Optuna), or None while no trial has parameters."""
+        key = study.cache_key
+        cached = self._spaces.get(key)
         if cached is not None:
             return cached
-        stored = study._storage.get_study_system_attrs(study._study_id).get(_SEARCH_SPACE_KEY)
-        if stored is None:
-            finished = study._storage.get_all_trials(
-                study._study_id,
-                deepcopy=False,
-                states=(TrialState.COMPLETE, TrialState.PRUNED),
+        stored = study.system_attrs.get(_SEARCH_SPACE_KEY)
+        if not isinstance(stored, dict) or not isinstance(stored.get("params"), list):
+            # As Optuna: the first trial (by number) with parameters, unless it FAILed.
+            first = next(
+                (
+                    t
+                    for t in study.get_trials(deepcopy=False, states=_SPACE_STATES)
+                    if t.distributions
+                ),
+                None,
             )
-            if not finished:
+            if first is None:
                 return None
-            first = min(finished, key=lambda t: t.number)
-            study._storage.set_study_system_attr(
-                study._study_id,
+            study.set_system_attr(
                 _SEARCH_SPACE_KEY,
                 {
-                    "first_number": trial_number,
-                    "params": {
-                        name: distribution_to_json(distribution)
-                        for name, distribution in sorted(first.distributions.items())
+                    "params": [
+                        [name, distribution_to_json(distribution)]
+                        for name, distribution in first.distributions.items()
                         if not distribution.single()
-                    },
+                    ]
                 },
             )
             # Read back: if workers raced to store a search space, all adopt the last one.
-            stored = study._storage.get_study_system_attrs(study._study_id)[_SEARCH_SPACE_KEY]
-        space = {name: json_to_distribution(encoded) for name, encoded in stored["params"].items()}
-        result = (dict(sorted(space.items())), int(stored["first_number"]))
-        self._spaces[study._study_id] = result
-        return result
+            stored = study.system_attrs[_SEARCH_SPACE_KEY]
+        space = {name: json_to_distribution(encoded) for name, encoded in stored["params"]}
+        self._spaces[key] = space
+        return space
+
+    def _next_sample_id(self, study: Study, search_space: dict[str, BaseDistribution]) -> int:
+        """The index of the next point: a counter in the study, one step per relative sample,
+        so that trials asked before any is told still take consecutive points (as Optuna)."""
+        signature = json.dumps(
+            [self._qmc_type, self._scramble, self._seed]
+            + [[name, distribution_to_json(d)] for name, d in search_space.items()]
+        )
+        key = _SAMPLE_ID_KEY_PREFIX + hashlib.sha256(signature.encode()).hexdigest()
+        last = study.system_attrs.get(key)
+        sample_id = last + 1 if isinstance(last, int) and not isinstance(last, bool) else 0
+        study.set_system_attr(key, sample_id)
+        return sample_id
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         with self._lock:
-            found = self._search_space(study, trial.number)
-        if found is None or trial.number < found[1]:
-            # No finished trial yet, or a trial that started before the first QMC trial: a
-            # point of its own would be taken by a later trial.
-            return {}
-        return dict(found[0])
+            found = self._search_space(study)
+        return {} if found is None else dict(found)
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
@@ -194,11 +210,11 @@ class QMCSampler(BaseSampler):
         if not search_space:
             return {}
         with self._lock:
-            found = self._search_space(study, trial.number)
-            first_number = trial.number if found is None else found[1]
-            names = sorted(search_space)
-            point = self._point(len(names), max(trial.number - first_number, 0))
-        return {name: _from_unit(float(u), search_space[name]) for name, u in zip(names, point)}
+            point = self._point(len(search_space), self._next_sample_id(study, search_space))
+        return {
+            name: _from_unit(float(u), distribution)
+            for (name, distribution), u in zip(search_space.items(), point)
+        }
 
     def _point(self, dimension: int, sample_id: int) -> np.ndarray:
         from scipy.stats import qmc
@@ -207,9 +223,11 @@ class QMCSampler(BaseSampler):
         if engine is None or engine.d != dimension:
             engine_class = qmc.Sobol if self._qmc_type == "sobol" else qmc.Halton
             try:
-                engine = engine_class(dimension, scramble=self._scramble, rng=self._seed)
-            except TypeError:  # SciPy < 1.15 names the seed ``seed``
+                # ``seed=`` (not SciPy 1.15's ``rng=``, which seeds another generator) gives
+                # the scrambling Optuna's QMCSampler uses: the same seed, the same points.
                 engine = engine_class(dimension, scramble=self._scramble, seed=self._seed)
+            except TypeError:  # a SciPy that no longer accepts ``seed``
+                engine = engine_class(dimension, scramble=self._scramble, rng=self._seed)
             self._engine = engine
         if engine.num_generated > sample_id:
             engine.reset()
@@ -225,8 +243,8 @@ class QMCSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        found = self._spaces.get(study._study_id)
-        if self._warn_independent_sampling and found is not None and trial.number >= found[1]:
+        found = self._spaces.get(study.cache_key)
+        if self._warn_independent_sampling and found is not None:
             _logger.warning(
                 f"QMCSampler: parameter {param_name!r} of trial {trial.number} is outside the "
                 "search space of the study's first trial, so "

@@ -7,6 +7,8 @@ from parzen.distributions import BaseDistribution
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable
+
     from parzen.study import Study
 
 _STATES = (TrialState.COMPLETE,)
@@ -60,13 +62,16 @@ class IntersectionSearchSpace:
         self._space: dict[str, BaseDistribution] | None = None
         self._cursor = 0
         self._seen: set[int] = set()
-        self._study_id: int | None = None
+        self._study_key: Hashable | None = None
 
     def calculate(self, study: Study) -> dict[str, BaseDistribution]:
-        if self._study_id is not None and self._study_id != study._study_id:
-            raise ValueError("IntersectionSearchSpace cannot be shared by several studies.")
-        self._study_id = study._study_id
-        new, self._cursor = study._storage.get_finished_trials_since(study._study_id, self._cursor)
+        if self._study_key is not None and self._study_key != study.cache_key:
+            raise ValueError(
+                "IntersectionSearchSpace cannot be shared by several studies (or views of "
+                "one): it reads each study incrementally. Create one per study."
+            )
+        self._study_key = study.cache_key
+        new, self._cursor = study.get_finished_trials_since(self._cursor)
         for trial in new:
             if trial._trial_id in self._seen:
                 continue

@@ -46,15 +46,17 @@ def create_study(
     """
     if direction is not None and directions is not None:
         raise ValueError("Pass direction= for one objective or directions= for several, not both.")
+    requested: list[StudyDirection] | None = None
     if directions is not None:
         if isinstance(directions, str) or len(directions) == 0:
             raise ValueError(
                 f"directions must be a non-empty list such as ['minimize', 'maximize'], "
                 f"got {directions!r}."
             )
-        parsed = [to_direction(d) for d in directions]
-    else:
-        parsed = [to_direction(direction if direction is not None else "minimize")]
+        requested = [to_direction(d) for d in directions]
+    elif direction is not None:
+        requested = [to_direction(direction)]
+    parsed = requested if requested is not None else [StudyDirection.MINIMIZE]
 
     backend = get_storage(storage)
     try:
@@ -63,12 +65,18 @@ def create_study(
         if not load_if_exists or study_name is None:
             raise
         existing = backend.get_study_directions(backend.get_study_id_from_name(study_name))
-        if existing != parsed:
+        # Without direction(s) the stored ones apply, as in Optuna. Directions that say
+        # otherwise would optimize the wrong way, so they are refused (Optuna ignores them).
+        if requested is not None and existing != requested:
             raise ValueError(
                 f"The existing study {study_name!r} has directions "
-                f"{[d.name.lower() for d in existing]}, not {[d.name.lower() for d in parsed]}."
+                f"{[d.name.lower() for d in existing]}, not "
+                f"{[d.name.lower() for d in requested]}. Drop direction(s) to load it as it "
+                "is, or pick another study_name."
             ) from None
-        _logger.info(f"Using the existing study {study_name!r}.")
+        _logger.info(
+            f"Using an existing study with name '{study_name}' instead of creating a new one."
+        )
         return Study(study_name, backend, sampler=sampler, pruner=pruner)
     name = backend.get_study_name_from_id(study_id)
     _logger.info(f"A new study created with name: {name}")

@@ -7,7 +7,8 @@ import gc
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -73,15 +74,9 @@ def optimize(
     if timeout is not None and timeout < 0:
         raise ValueError(f"timeout must be None or seconds >= 0, got {timeout!r}.")
     callback_list = list(callbacks or [])
-    if study._optimizing:
-        raise RuntimeError(
-            "Study.optimize was called from inside an objective of the same study; nested "
-            "optimization is not allowed. Use a second study for an inner search."
-        )
-    study._optimizing = True
-    study._stop_flag = False
+    _enter(study)  # raises on nested optimization
     budget = _Budget(study, n_trials, timeout)
-    progress = _ProgressBar(show_progress_bar, n_trials, timeout)
+    progress = _ProgressBar(show_progress_bar, n_trials, timeout, n_jobs)
     first_error: list[BaseException] = []
     processes = None
     if executor == "process":
@@ -105,22 +100,81 @@ def optimize(
                 callback(study, frozen)
             progress.update(study, frozen)
 
+    def pool_worker() -> None:
+        # Optuna reseeds the sampler in each worker thread; samplers written for it may
+        # rely on that to make parallel workers diverge.
+        study.sampler.reseed_rng()
+        with _optimizing_in_this_thread(study):
+            worker()
+
     try:
         if n_workers == 1:
             worker()
         else:
             with ThreadPoolExecutor(max_workers=n_workers) as pool:
-                futures = [pool.submit(worker) for _ in range(n_workers)]
+                futures = [pool.submit(pool_worker) for _ in range(n_workers)]
                 for future in futures:
                     future.result()
     finally:
-        study._optimizing = False
+        _leave(study)
         progress.close()
         if processes is not None:
             processes.close()
         study._storage.remove_session()
     if first_error:
         raise first_error[0]
+
+
+# Which studies each thread is optimizing (the caller of optimize and its worker threads):
+# optimize called again from one of those threads is a nested call, refused; another thread
+# may optimize the same study at the same time, as with Optuna.
+_THREAD_STATE = threading.local()
+# How many optimize calls run on each study object: stop() works while one does.
+_ACTIVE_LOCK = threading.Lock()
+_ACTIVE_CALLS: dict[int, int] = {}
+
+
+def _studies_of_this_thread() -> set[int]:
+    studies: set[int] | None = getattr(_THREAD_STATE, "studies", None)
+    if studies is None:
+        studies = _THREAD_STATE.studies = set()
+    return studies
+
+
+@contextlib.contextmanager
+def _optimizing_in_this_thread(study: Study) -> Iterator[None]:
+    studies = _studies_of_this_thread()
+    studies.add(id(study))
+    try:
+        yield
+    finally:
+        studies.discard(id(study))
+
+
+def _enter(study: Study) -> None:
+    studies = _studies_of_this_thread()
+    if id(study) in studies:
+        raise RuntimeError(
+            "Study.optimize was called from inside an objective of the same study; nested "
+            "optimization is not allowed. Use a second study for an inner search."
+        )
+    studies.add(id(study))
+    with _ACTIVE_LOCK:
+        count = _ACTIVE_CALLS.get(id(study), 0)
+        if count == 0:
+            study._stop_flag = False
+        _ACTIVE_CALLS[id(study)] = count + 1
+        study._optimizing = True
+
+
+def _leave(study: Study) -> None:
+    _studies_of_this_thread().discard(id(study))
+    with _ACTIVE_LOCK:
+        count = _ACTIVE_CALLS.pop(id(study)) - 1
+        if count:
+            _ACTIVE_CALLS[id(study)] = count
+        else:
+            study._optimizing = False
 
 
 def run_trial(
@@ -162,7 +216,7 @@ def run_trial(
         frozen, _ = tell(study, trial, None, TrialState.PRUNED, skip_if_finished=True)
         _logger.info(f"Trial {frozen.number} pruned. {error}".rstrip())
         return frozen
-    frozen, failure = tell(study, trial, returned, TrialState.COMPLETE, skip_if_finished=True)
+    frozen, failure = tell(study, trial, returned, None, skip_if_finished=True)
     if failure is not None:
         _logger.warning(f"Trial {frozen.number} failed because {failure}.")
     else:
@@ -216,34 +270,55 @@ def _resolve_n_jobs(n_jobs: int) -> int:
 
 
 class _ProgressBar:
-    """A tqdm bar over trials (or seconds, with only a timeout) showing the best value."""
+    """A tqdm bar over trials (or over the timeout, with only a timeout), showing the best
+    value; it looks and warns as Optuna's does."""
 
-    def __init__(self, enabled: bool, n_trials: int | None, timeout: float | None) -> None:
+    def __init__(
+        self, enabled: bool, n_trials: int | None, timeout: float | None, n_jobs: int
+    ) -> None:
         self._bar: Any = None
+        self._n_trials = n_trials
         self._timeout = timeout
         self._start = time.monotonic()
         self._lock = threading.Lock()
         if not enabled:
             return
         if n_trials is None and timeout is None:
-            _logger.warning("The progress bar needs n_trials or timeout; it is not shown.")
+            warnings.warn(
+                "The progress bar is not shown: it needs n_trials or timeout, and both are None.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return
+        if n_trials is None and n_jobs != 1:
+            warnings.warn(
+                "The progress bar over the timeout is not shown with n_jobs != 1; pass "
+                "n_trials to see one over trials.",
+                UserWarning,
+                stacklevel=4,
+            )
             return
         from tqdm.auto import tqdm
 
         if n_trials is not None:
-            self._bar = tqdm(total=n_trials, unit="trial")
+            self._bar = tqdm(total=n_trials)
         else:
-            self._bar = tqdm(total=timeout, unit="s", bar_format="{l_bar}{bar}| {n:.0f}/{total} s")
+            assert timeout is not None
+            total = tqdm.format_interval(timeout)
+            self._bar = tqdm(total=timeout, bar_format="{l_bar}{bar}| {elapsed}/" + total)
 
     def update(self, study: Study, frozen: FrozenTrial) -> None:
         if self._bar is None:
             return
         with self._lock:
-            if self._timeout is not None and self._bar.total == self._timeout:
-                elapsed = min(time.monotonic() - self._start, self._timeout)
-                self._bar.update(elapsed - self._bar.n)
+            elapsed = time.monotonic() - self._start
+            if self._n_trials is None:
+                assert self._timeout is not None
+                self._bar.update(min(elapsed, self._timeout) - self._bar.n)
             else:
                 self._bar.update(1)
+                if self._timeout is not None:
+                    self._bar.set_postfix_str(f"{elapsed:.2f}/{self._timeout} seconds")
             if not study._is_multi_objective():
                 try:
                     best = study.best_trial
@@ -254,5 +329,10 @@ class _ProgressBar:
                     pass
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
+        if self._bar is None:
+            return
+        if self._n_trials is None:
+            assert self._timeout is not None
+            elapsed = time.monotonic() - self._start
+            self._bar.update(min(elapsed, self._timeout) - self._bar.n)
+        self._bar.close()

@@ -1,19 +1,23 @@
 from __future__ import annotations
 
+import functools
+import itertools
 import threading
-from collections.abc import Container, Iterable, Sequence
+import warnings
+import weakref
+from collections.abc import Container, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from parzen import logging as parzen_logging
 from parzen._json import require_json
+from parzen._records.constraints import is_feasible
+from parzen._records.direction import StudyDirection
+from parzen._records.multi_objective import pareto_front_trials
 from parzen.distributions import BaseDistribution
 from parzen.pruners import BasePruner
 from parzen.samplers import BaseSampler
 from parzen.storages import BaseStorage, get_storage
 from parzen.study import _optimize
-from parzen._records.constraints import is_feasible
-from parzen._records.direction import StudyDirection
-from parzen._records.multi_objective import pareto_front_trials
 from parzen.study._tell import tell
 from parzen.trial import FrozenTrial, Trial, TrialState, create_trial
 from parzen.trial._trial import FIXED_PARAMS_KEY
@@ -152,7 +156,8 @@ class Study:
         if trial_id is None:
             trial_id = self._storage.create_new_trial(self._study_id)
         trial = Trial(self, trial_id)
-        self.sampler.before_trial(self, trial._cached_frozen_trial)
+        frozen = trial._cached_frozen_trial
+        self.sampler.before_trial(self._sampler_view(frozen), frozen)
         for name, distribution in (fixed_distributions or {}).items():
             trial._suggest(name, distribution)
         return trial
@@ -175,8 +180,10 @@ class Study:
     ) -> FrozenTrial:
         """Finish a trial started with :meth:`ask`.
 
-        Values that cannot be stored (None, NaN, text, the wrong number of them) make the
-        trial FAIL with the reason logged, rather than raising.
+        Without ``state``, values that cannot be stored (None, NaN, text, the wrong number of
+        them) make the trial FAIL with a ``UserWarning`` (the reason is also kept in
+        ``system_attrs["fail_reason"]``). With ``state=TrialState.COMPLETE`` they raise
+        ``ValueError`` and the trial stays RUNNING. Both as in Optuna.
 
         Args:
             trial: the trial, or its number.
@@ -185,12 +192,13 @@ class Study:
             skip_if_finished: do nothing, instead of raising, if the trial has finished.
 
         Raises:
-            UpdateFinishedTrialError: the trial has already finished.
-            ValueError: neither values nor a state, or values with PRUNED/FAIL.
+            ValueError: the trial has already finished (also an
+                :class:`~parzen.exceptions.UpdateFinishedTrialError`); values with
+                PRUNED/FAIL; invalid values with ``state=COMPLETE``.
         """
         frozen, failure = tell(self, trial, values, state, skip_if_finished)
         if failure is not None:
-            _logger.warning(f"Trial {frozen.number} failed because {failure}.")
+            warnings.warn(f"Trial {frozen.number} failed because {failure}.", UserWarning, 2)
         return frozen
 
     def enqueue_trial(
@@ -234,13 +242,19 @@ class Study:
                 if trial.state == TrialState.WAITING
                 else trial.params
             )
-            if known == params:
+            if _same_params(known, params):
                 return True
         return False
 
     def add_trial(self, trial: FrozenTrial) -> None:
         """Add a finished (or WAITING) trial built with :func:`parzen.trial.create_trial`."""
         trial._validate()
+        if trial.values is not None and len(trial.values) != len(self._directions):
+            raise ValueError(
+                f"The added trial has {len(trial.values)} value(s) but the study has "
+                f"{len(self._directions)} objective(s) (Study.directions); give one value per "
+                "direction."
+            )
         self._storage.create_new_trial(self._study_id, template_trial=trial)
 
     def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
@@ -355,6 +369,110 @@ class Study:
     def _is_multi_objective(self) -> bool:
         return len(self._directions) > 1
 
+    # == The sampler and pruner interface ===================================================
+    # Samplers, pruners and search-space helpers read and write the study only through
+    # these methods and the public ones BaseSampler's docstring lists (get_trials,
+    # directions, study_name, system_attrs, set_system_attr); never through _storage or
+    # _study_id. A view of the study (HyperbandPruner's bracket view) overrides the reads,
+    # so that a sampler given the view sees only what the view shows.
+
+    @property
+    def cache_key(self) -> Hashable:
+        """A hashable key for per-study caches in samplers and pruners.
+
+        Equal for every :class:`Study` object of one study on one storage object in this
+        process, different for another study, another storage object, or a view of the
+        study (e.g. a Hyperband bracket). Never reused for another storage object.
+
+        Example:
+            >>> import parzen
+            >>> storage = parzen.storages.InMemoryStorage()
+            >>> a = parzen.create_study(storage=storage, study_name="a")
+            >>> parzen.load_study(study_name="a", storage=storage).cache_key == a.cache_key
+            True
+            >>> parzen.create_study(storage=storage, study_name="b").cache_key == a.cache_key
+            False
+        """
+        return ("study", _storage_token(self._storage), self._study_id)
+
+    def get_finished_trials_since(self, cursor: int) -> tuple[list[FrozenTrial], int]:
+        """The trials that finished since ``cursor``, and the cursor to pass next time.
+
+        The incremental feed behind the samplers' histories: start with ``cursor=0``.
+        Delivery is at-least-once (a trial may come back in a later call), so callers keep
+        the ``_trial_id`` of what they have seen. The trials are not copied: read only.
+
+        Example:
+            >>> import parzen
+            >>> study = parzen.create_study()
+            >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+            >>> trials, cursor = study.get_finished_trials_since(0)
+            >>> sorted(t.number for t in trials)
+            [0, 1]
+        """
+        return self._storage.get_finished_trials_since(self._study_id, cursor)
+
+    def count_trials(self, states: Container[TrialState] | None = None) -> int:
+        """How many trials the study has (only those in ``states``, if given); cheap.
+
+        Example:
+            >>> import parzen
+            >>> study = parzen.create_study()
+            >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+            >>> _ = study.ask()
+            >>> study.count_trials(), study.count_trials((parzen.trial.TrialState.RUNNING,))
+            (3, 1)
+        """
+        if states is None:
+            return self._storage.get_n_trials(self._study_id)
+        wanted = tuple(s for s in TrialState if s in states)
+        return self._storage.get_n_trials(self._study_id, wanted)
+
+    def get_trial_system_attrs(self, trial: FrozenTrial) -> dict[str, Any]:
+        """The stored system attributes of ``trial`` (fresher than ``trial.system_attrs``
+        when another component wrote since the snapshot was taken). Read only.
+
+        Example:
+            >>> import parzen
+            >>> study = parzen.create_study()
+            >>> _ = study.ask()
+            >>> trial = study.get_trials(deepcopy=False)[0]
+            >>> study.set_trial_system_attr(trial, "my_sampler:tag", [1, 2])
+            >>> study.get_trial_system_attrs(trial)["my_sampler:tag"]
+            [1, 2]
+        """
+        return self._storage.get_trial_system_attrs(trial._trial_id)
+
+    def set_trial_system_attr(self, trial: FrozenTrial, key: str, value: Any) -> None:
+        """Store a JSON ``value`` under ``key`` in the system attributes of ``trial``.
+
+        Raises:
+            TypeError: ``value`` is not JSON data.
+            UpdateFinishedTrialError: the trial has finished.
+        """
+        require_json(value, f"trial system attribute {key!r}")
+        self._storage.set_trial_system_attr(trial._trial_id, key, value)
+
+    def _get_trials(
+        self,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+        use_cache: bool = False,
+    ) -> list[FrozenTrial]:
+        # Optuna's private reader, which samplers written for Optuna call; views override
+        # get_trials, and this follows.
+        return self.get_trials(deepcopy=deepcopy, states=states)
+
+    def _sampler_view(self, trial: FrozenTrial) -> Study:
+        """What the sampler sees while it samples ``trial``: under a HyperbandPruner, the
+        trials of ``trial``'s bracket only (as Optuna does for every sampler); else ``self``."""
+        pruner = self.pruner
+        if isinstance(pruner, _hyperband_pruner_class()):
+            return pruner.bracket_study(self, pruner.get_bracket_id(self, trial))
+        return self
+
+    # == end of the sampler and pruner interface ============================================
+
     @property
     def user_attrs(self) -> dict[str, Any]:
         return self._storage.get_study_user_attrs(self._study_id)
@@ -414,6 +532,44 @@ class Study:
         return trials_dataframe(self, attrs, multi_index)
 
 
+# Part of the sampler and pruner interface (Study.cache_key): a number per live storage
+# object, never reused (unlike id()), without keeping the storage alive.
+_STORAGE_TOKENS: weakref.WeakKeyDictionary[BaseStorage, int] = weakref.WeakKeyDictionary()
+_STORAGE_TOKEN_COUNTER = itertools.count()
+_STORAGE_TOKEN_LOCK = threading.Lock()
+
+
+# Storages that cannot be weakly referenced or hashed: kept alive, so that ids stay unique.
+_PINNED_STORAGES: dict[int, tuple[BaseStorage, int]] = {}
+
+
+def _storage_token(storage: BaseStorage) -> int:
+    with _STORAGE_TOKEN_LOCK:
+        try:
+            token = _STORAGE_TOKENS.get(storage)
+            if token is None:
+                token = _STORAGE_TOKENS[storage] = next(_STORAGE_TOKEN_COUNTER)
+            return token
+        except TypeError:
+            pinned = _PINNED_STORAGES.get(id(storage))
+            if pinned is None:
+                pinned = _PINNED_STORAGES[id(storage)] = (storage, next(_STORAGE_TOKEN_COUNTER))
+            return pinned[1]
+
+
+def _same_params(known: Any, params: dict[str, Any]) -> bool:
+    """Whether two parameter dicts are equal, counting NaN equal to NaN (as enqueued)."""
+    if not isinstance(known, dict) or known.keys() != params.keys():
+        return False
+    return all(_same_value(known[name], value) for name, value in params.items())
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True  # NaN
+    return bool(a == b)
+
+
 def _default_sampler(directions: Sequence[StudyDirection]) -> BaseSampler:
     from parzen.samplers import TPESampler
 
@@ -424,3 +580,12 @@ def _default_pruner() -> BasePruner:
     from parzen.pruners import MedianPruner
 
     return MedianPruner()
+
+
+@functools.cache
+def _hyperband_pruner_class() -> type[BasePruner]:
+    # Looked up once: the view is asked for on every suggestion, and the pruners package
+    # loads HyperbandPruner lazily.
+    from parzen.pruners import HyperbandPruner
+
+    return HyperbandPruner

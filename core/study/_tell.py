@@ -56,6 +56,14 @@ def _ndim(value: Any) -> int:
     return int(getattr(value, "ndim", 1))
 
 
+class FinishedTrialTellError(UpdateFinishedTrialError, ValueError):
+    """Telling a trial that has already finished.
+
+    A ``ValueError``, as Optuna raises, and an
+    :class:`~parzen.exceptions.UpdateFinishedTrialError`, so either ``except`` clause works.
+    """
+
+
 def tell(
     study: Study,
     trial: Trial | int,
@@ -65,8 +73,10 @@ def tell(
 ) -> tuple[FrozenTrial, str | None]:
     """Store the outcome of a trial; return the stored trial and a failure reason, if any.
 
-    Values that cannot be stored (None, NaN, a string, the wrong count) make the trial FAIL
-    instead of raising, so that one bad trial never stops a study.
+    With ``state=None`` (what an objective's return value gets), values that cannot be
+    stored (None, NaN, a string, the wrong count) make the trial FAIL, so that one bad trial
+    never stops a study. With ``state=COMPLETE`` given explicitly they raise ``ValueError``
+    and the trial stays RUNNING, as in Optuna.
     """
     storage = study._storage
     trial_id, trial_number = _resolve_trial(study, trial)
@@ -80,8 +90,8 @@ def tell(
     if frozen.state.is_finished():
         if skip_if_finished:
             _logger.info(f"Trial {trial_number} has already finished ({frozen.state.name}).")
-            return frozen, None
-        raise UpdateFinishedTrialError(
+            return storage.get_trial(trial_id), None
+        raise FinishedTrialTellError(
             f"Trial {trial_number} has already finished ({frozen.state.name}); a finished "
             "trial cannot be told again. Pass skip_if_finished=True to ignore such calls."
         )
@@ -97,19 +107,17 @@ def tell(
             f"Values cannot be told with state={state.name}: only COMPLETE trials have "
             "objective values. Drop values=, or use state=TrialState.COMPLETE."
         )
-    if state is None:
-        if values is None:
-            raise ValueError(
-                "tell() needs values for a COMPLETE trial, or a state (PRUNED or FAIL)."
-            )
-        state = TrialState.COMPLETE
 
     failure: str | None = None
     final_values: list[float] | None = None
-    if state == TrialState.COMPLETE:
+    if state is None or state == TrialState.COMPLETE:
         final_values, failure = check_values(values, len(study.directions))
-        if failure is not None:
-            state = TrialState.FAIL
+        if failure is not None and state == TrialState.COMPLETE:
+            raise ValueError(
+                f"Cannot tell trial {trial_number} COMPLETE: {failure}. The trial is still "
+                "RUNNING; tell it again with valid values, or with state=TrialState.FAIL."
+            )
+        state = TrialState.COMPLETE if failure is None else TrialState.FAIL
     elif state == TrialState.PRUNED and frozen.last_step is not None:
         last = frozen.intermediate_values[frozen.last_step]
         if not math.isnan(last):
@@ -120,14 +128,21 @@ def tell(
             reason = f"The objective failed: {failure}."
             storage.set_trial_system_attr(trial_id, FAIL_REASON_KEY, reason)
         try:
-            study.sampler.after_trial(study, frozen, state, final_values)
+            study.sampler.after_trial(study._sampler_view(frozen), frozen, state, final_values)
         finally:
             storage.set_trial_state_values(trial_id, state, final_values)
-    except UpdateFinishedTrialError:
+    except UpdateFinishedTrialError as e:
         # Another worker finished it meanwhile, e.g. heartbeats failed it as stale.
         if not skip_if_finished:
-            raise
+            raise FinishedTrialTellError(
+                f"Trial {trial_number} has already finished; a finished trial cannot be told "
+                "again. Pass skip_if_finished=True to ignore such calls."
+            ) from e
         return storage.get_trial(trial_id), None
+    if isinstance(trial, Trial):
+        # The trial's own copy must not claim RUNNING any more: a second tell of this
+        # object is then refused before the sampler hears of it again.
+        trial._cached_frozen_trial.state = state
     return storage.get_trial(trial_id), failure
 
 

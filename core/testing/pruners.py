@@ -140,7 +140,8 @@ class PrunerConformance:
         trial = study.ask()
         for step, value in values.items():
             trial.report(value, step)
-        return trial, study._storage.get_trial(trial._trial_id)
+        frozen = next(t for t in study.get_trials() if t.number == trial.number)
+        return trial, frozen
 
     def _decisions(self, study: Study, curves: list[dict[int, float]]) -> list[bool]:
         decisions = []
@@ -263,11 +264,11 @@ class PrunerConformance:
         pruner = self.make_pruner()
         study = parzen.create_study(directions=["minimize", "maximize"], pruner=pruner)
         study.add_trial(create_trial(values=[1.0, 1.0], intermediate_values={0: 1.0, 1: 1.0}))
-        trial = study.ask()
-        # Trial.report refuses multi-objective studies, so write the values directly.
-        for step in range(2):
-            study._storage.set_trial_intermediate_value(trial._trial_id, step, 5.0)
-        frozen = study._storage.get_trial(trial._trial_id)
+        # Trial.report refuses multi-objective studies, so the running trial is added whole.
+        study.add_trial(
+            create_trial(state=TrialState.RUNNING, intermediate_values={0: 5.0, 1: 5.0})
+        )
+        frozen = study.get_trials(states=(TrialState.RUNNING,))[0]
         if self.refuses_multi_objective:
             with pytest.raises(NotImplementedError, match="objective"):
                 pruner.prune(study, frozen)

@@ -76,6 +76,10 @@ class SamplerConformance:
     #: Whether the sampler needs every parameter to take finitely many values (a brute-force
     #: search); then :meth:`search_space` gives continuous floats a step.
     requires_finite_space: bool = False
+    #: Whether the sampler refuses a search space that changes between trials, parameter
+    #: order included (a tree search, as BruteForceSampler): then every trial of the
+    #: ask-and-tell check asks for the same parameters first.
+    requires_fixed_search_space: bool = False
     #: Whether both branches of the conditional parameters are reached within ``n_trials``.
     explores_every_branch: bool = True
     #: Trials per optimization in each check. Raise it past a sampler's startup trials so
@@ -142,6 +146,22 @@ class SamplerConformance:
         return {"float": float_dist.high, "int": int_dist.low, "cat_mixed": None, BRANCH: "right"}
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _added_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` for a trial added from elsewhere; for a sampler that needs a fixed search
+        space, completed to every parameter the objective suggests, in its order."""
+        if not self.requires_fixed_search_space:
+            return params
+        conditional = {name for names in BRANCH_PARAMS.values() for name in names}
+        space = self.search_space()
+        full = {
+            name: params.get(name, _first_value(distribution))
+            for name, distribution in space.items()
+            if name not in conditional
+        }
+        for name in BRANCH_PARAMS[full[BRANCH]]:
+            full[name] = params.get(name, _first_value(space[name]))
+        return full
 
     def _study(
         self, sampler: BaseSampler | None = None, *, n_objectives: int = 1, seed: int = 0
@@ -297,7 +317,7 @@ class SamplerConformance:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for index in range(self.n_trials):
-                if index % 3 == 2:
+                if index % 3 == 2 or self.requires_fixed_search_space:
                     # Parameters given to ask() are sampled before the objective runs.
                     trial = study.ask({name: space[name] for name in ("float", "cat_mixed")})
                     assert set(trial.params) == {"float", "cat_mixed"}
@@ -313,7 +333,9 @@ class SamplerConformance:
         space = self.search_space()
         # Trials the sampler did not sample: added from elsewhere, and ones with no params.
         for index, state in enumerate((TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)):
-            params = {"float": float(index) - 1.0, BRANCH: "left", "left_x": 0.0}
+            params = self._added_params(
+                {"float": float(index) - 1.0, BRANCH: "left", "left_x": 0.0}
+            )
             study.add_trial(
                 create_trial(
                     state=state,
@@ -384,6 +406,13 @@ def _suggest(trial: BaseTrial, name: str, distribution: BaseDistribution) -> Any
         )
     assert isinstance(distribution, CategoricalDistribution)
     return trial.suggest_categorical(name, distribution.choices)
+
+
+def _first_value(distribution: BaseDistribution) -> Any:
+    if isinstance(distribution, CategoricalDistribution):
+        return distribution.choices[0]
+    assert isinstance(distribution, (FloatDistribution, IntDistribution))
+    return distribution.low
 
 
 def _score(params: dict[str, Any]) -> float:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import abc
 import datetime
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,12 +74,36 @@ class BaseTrial(abc.ABC):
     def number(self) -> int:
         """The trial's number, unique and dense within its study."""
 
-    # Deprecated in Optuna; kept so that old objectives still run.
+    @abc.abstractmethod
+    def set_constraint(self, key: str, value: float) -> None:
+        """Record a constraint value; the trial is feasible when every constraint is <= 0."""
+
+    @property
+    @abc.abstractmethod
+    def constraints(self) -> dict[str, float]:
+        """The constraint values set so far, name -> value."""
+
+    # Deprecated in Optuna (FutureWarning there too); kept so that old objectives still run.
     def suggest_uniform(self, name: str, low: float, high: float) -> float:
+        """Deprecated: use ``suggest_float(name, low, high)``."""
+        _deprecated("suggest_uniform", "suggest_float(name, low, high)")
         return self.suggest_float(name, low, high)
 
     def suggest_loguniform(self, name: str, low: float, high: float) -> float:
+        """Deprecated: use ``suggest_float(name, low, high, log=True)``."""
+        _deprecated("suggest_loguniform", "suggest_float(name, low, high, log=True)")
         return self.suggest_float(name, low, high, log=True)
 
     def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
+        """Deprecated: use ``suggest_float(name, low, high, step=q)``."""
+        _deprecated("suggest_discrete_uniform", "suggest_float(name, low, high, step=q)")
         return self.suggest_float(name, low, high, step=q)
+
+
+def _deprecated(name: str, replacement: str) -> None:
+    warnings.warn(
+        f"{name} is deprecated (as in Optuna since v3.0.0, to be removed in v6.0.0); use "
+        f"{replacement} instead.",
+        FutureWarning,
+        stacklevel=3,
+    )

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import datetime
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from parzen._records.constraints import named_constraint_key
 from parzen.distributions import (
     BaseDistribution,
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
+    _to_current,
 )
 from parzen.trial._base import BaseTrial
+from parzen.trial._constraints import read_constraints, with_constraint
 
 
 class FixedTrial(BaseTrial):
@@ -52,12 +56,12 @@ class FixedTrial(BaseTrial):
                 f"FixedTrial has no value for the parameter {name!r}; it was given "
                 f"{sorted(self._fixed_params)}. Add {name!r} to the params dict."
             )
+        distribution = _to_current(distribution)
         value = self._fixed_params[name]
         if not distribution._contains(distribution.to_internal_repr(value)):
-            import warnings
-
             warnings.warn(
                 f"The fixed value {name}={value!r} lies outside {distribution!r}.",
+                UserWarning,
                 stacklevel=3,
             )
         self._suggested_params[name] = value
@@ -75,6 +79,26 @@ class FixedTrial(BaseTrial):
 
     def set_system_attr(self, key: str, value: Any) -> None:
         self._system_attrs[key] = value
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Record a constraint value; a second value for the same key is ignored with a
+        warning, as on a real trial.
+
+        Example:
+            >>> from parzen.trial import FixedTrial
+            >>> trial = FixedTrial({})
+            >>> trial.set_constraint("memory", 1.5)
+            >>> trial.constraints
+            {'memory': 1.5}
+        """
+        number = with_constraint(self._system_attrs, key, value)
+        if number is not None:
+            self._system_attrs[named_constraint_key(str(key))] = number
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """The constraint values set so far, name -> value."""
+        return read_constraints(self._system_attrs)
 
     @property
     def params(self) -> dict[str, Any]:

@@ -1,22 +1,23 @@
 from __future__ import annotations
 
 import datetime
-import math
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from parzen import logging as parzen_logging
 from parzen._json import require_json
-from parzen._records.keys import CONSTRAINTS_KEY
+from parzen._records.constraints import named_constraint_key
 from parzen.distributions import (
     BaseDistribution,
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
+    _to_current,
     check_distribution_compatibility,
 )
 from parzen.trial._base import BaseTrial
+from parzen.trial._constraints import read_constraints, with_constraint
 
 if TYPE_CHECKING:
     from parzen.study import Study
@@ -79,9 +80,20 @@ class Trial(BaseTrial):
         return self._suggest(name, CategoricalDistribution(choices))
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        distribution = _to_current(distribution)
         frozen = self._cached_frozen_trial
         if name in frozen.distributions:
-            check_distribution_compatibility(frozen.distributions[name], distribution)
+            first = frozen.distributions[name]
+            check_distribution_compatibility(first, distribution)
+            if first != distribution:
+                warnings.warn(
+                    f'Inconsistent parameter values for distribution with name "{name}"! '
+                    f"It was suggested with {first!r} and now with {distribution!r}; the "
+                    f"first value, {frozen.params[name]!r}, is returned. Suggest a name with "
+                    "one range per trial, or use different names.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
             return frozen.params[name]
 
         fixed_params = frozen.system_attrs.get(FIXED_PARAMS_KEY) or {}
@@ -98,7 +110,9 @@ class Trial(BaseTrial):
         elif self._is_relative_param(name, distribution):
             value = self.relative_params[name]
         else:
-            value = self.study.sampler.sample_independent(self.study, frozen, name, distribution)
+            value = self.study.sampler.sample_independent(
+                self.study._sampler_view(frozen), frozen, name, distribution
+            )
 
         internal = distribution.to_internal_repr(value)
         external = distribution.to_external_repr(internal)
@@ -110,7 +124,14 @@ class Trial(BaseTrial):
     def _is_relative_param(self, name: str, distribution: BaseDistribution) -> bool:
         if name not in self.relative_params:
             return False
-        relative = self.relative_search_space[name]
+        relative = self.relative_search_space.get(name)
+        if relative is None:
+            raise ValueError(
+                f"The parameter {name!r} was returned by {type(self.study.sampler).__name__}."
+                "sample_relative but is not in the relative search space it was given "
+                f"({sorted(self.relative_search_space)}). sample_relative must return only "
+                "parameters of its search_space argument."
+            )
         check_distribution_compatibility(relative, distribution)
         value = self.relative_params[name]
         return distribution._contains(distribution.to_internal_repr(value))
@@ -118,8 +139,9 @@ class Trial(BaseTrial):
     @property
     def relative_search_space(self) -> dict[str, BaseDistribution]:
         if self._relative_search_space is None:
+            frozen = self._cached_frozen_trial
             self._relative_search_space = self.study.sampler.infer_relative_search_space(
-                self.study, self._cached_frozen_trial
+                self.study._sampler_view(frozen), frozen
             )
         return self._relative_search_space
 
@@ -128,10 +150,10 @@ class Trial(BaseTrial):
         """Parameters the sampler chose jointly for this trial (computed on first use)."""
         if self._relative_params is None:
             space = self.relative_search_space
-            self._relative_params = (
-                self.study.sampler.sample_relative(self.study, self._cached_frozen_trial, space)
-                if space
-                else {}
+            # Called even with an empty space, as Optuna does: a sampler may act on it.
+            frozen = self._cached_frozen_trial
+            self._relative_params = self.study.sampler.sample_relative(
+                self.study._sampler_view(frozen), frozen, space
             )
         return self._relative_params
 
@@ -144,8 +166,8 @@ class Trial(BaseTrial):
 
         Raises:
             NotImplementedError: the study has several objectives.
-            TypeError: ``value`` is not a number or ``step`` not an int.
-            ValueError: ``step`` is negative.
+            TypeError: ``value`` or ``step`` is not a number.
+            ValueError: ``step`` is negative or not finite.
         """
         if self.study._is_multi_objective():
             raise NotImplementedError(
@@ -159,11 +181,7 @@ class Trial(BaseTrial):
             raise TypeError(
                 f"Trial.report expects a number as value, got {value!r} ({type(value).__name__})."
             ) from e
-        if isinstance(step, bool) or not hasattr(step, "__index__"):
-            raise TypeError(
-                f"Trial.report expects an int as step, got {step!r} ({type(step).__name__})."
-            )
-        step = int(step)
+        step = _step_as_int(step)
         if step < 0:
             raise ValueError(
                 f"Trial.report expects step >= 0, got step={step}. Count steps from 0."
@@ -225,24 +243,14 @@ class Trial(BaseTrial):
             >>> study.best_value >= 3
             True
         """
-        try:
-            number = float(value)
-        except (TypeError, ValueError) as e:
-            raise TypeError(
-                f"Constraint {key!r} must be a number, got {value!r} ({type(value).__name__})."
-            ) from e
-        if math.isnan(number):
-            raise ValueError(
-                f"Constraint {key!r} is NaN; a constraint must be a number (<= 0 is feasible)."
-            )
-        constraints = dict(self._cached_frozen_trial.system_attrs.get(CONSTRAINTS_KEY) or {})
-        constraints[str(key)] = number
-        self.set_system_attr(CONSTRAINTS_KEY, constraints)
+        number = with_constraint(self._cached_frozen_trial.system_attrs, key, value)
+        if number is not None:
+            self.set_system_attr(named_constraint_key(str(key)), number)
 
     @property
     def constraints(self) -> dict[str, float]:
         """The constraint values recorded with :meth:`set_constraint`."""
-        return dict(self._cached_frozen_trial.system_attrs.get(CONSTRAINTS_KEY) or {})
+        return read_constraints(self._cached_frozen_trial.system_attrs)
 
     # -- read-only views --------------------------------------------------------------------
 
@@ -269,6 +277,28 @@ class Trial(BaseTrial):
     @property
     def number(self) -> int:
         return self._cached_frozen_trial.number
+
+
+def _step_as_int(step: Any) -> int:
+    """``report``'s step as an int: integral floats are accepted, as in Optuna, and other
+    floats are truncated as Optuna truncates them, with a warning."""
+    if isinstance(step, (bool, str, bytes)) or not hasattr(step, "__int__"):
+        raise TypeError(
+            f"Trial.report expects an int as step, got {step!r} ({type(step).__name__})."
+        )
+    if hasattr(step, "__index__"):
+        return int(step.__index__())
+    try:
+        as_int = int(step)
+    except (OverflowError, ValueError) as e:
+        raise ValueError(f"Trial.report expects a finite step, got {step!r}.") from e
+    if as_int != step:
+        warnings.warn(
+            f"Trial.report: step={step!r} is not an integer; it is truncated to {as_int}.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return as_int
 
 
 def _only_value(distribution: BaseDistribution) -> Any:

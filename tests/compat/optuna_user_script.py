@@ -98,4 +98,114 @@ study.optimize(
 assert len(study.trials) == 5
 frame = study.trials_dataframe()
 assert "params_x" in frame.columns and len(frame) == 5
+
+# 7. Loading an existing study without repeating its direction; an empty name is a name.
+import os  # noqa: E402
+import tempfile  # noqa: E402
+import warnings  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+from optuna.study.study import Study  # noqa: E402  (the long module path, for type hints)
+
+workdir = tempfile.mkdtemp()
+url = "sqlite:///" + os.path.join(workdir, "script.db")
+optuna.create_study(storage=url, study_name="resume", direction="maximize")
+resumed: Study = optuna.create_study(storage=url, study_name="resume", load_if_exists=True)
+assert resumed.direction == optuna.study.StudyDirection.MAXIMIZE
+optuna.create_study(storage=url, study_name="")
+assert optuna.load_study(study_name="", storage=url).study_name == ""
+
+# 8. Two threads optimizing one study at once; get_trials with no states.
+study = optuna.create_study(storage=url, sampler=optuna.samplers.RandomSampler(seed=1))
+with ThreadPoolExecutor(2) as pool:
+    futures = [pool.submit(study.optimize, lambda t: t.suggest_float("x", 0, 1), 2) for _ in "ab"]
+    for future in futures:
+        future.result()
+assert len(study.trials) == 4
+assert study.get_trials(states=()) == []
+
+# 9. Enqueue with skip_if_exists, NaN included.
+study.enqueue_trial({"x": float("nan")}, skip_if_exists=True)
+study.enqueue_trial({"x": float("nan")}, skip_if_exists=True)
+assert len(study.trials) == 5
+
+# 10. Ask and tell: bad values with state=COMPLETE raise; without a state they fail the trial.
+study = optuna.create_study()
+trial = study.ask()
+try:
+    study.tell(trial, float("nan"), state=optuna.trial.TrialState.COMPLETE)
+    raise AssertionError("tell(COMPLETE, nan) must raise")
+except ValueError:
+    pass
+assert study.trials[0].state == optuna.trial.TrialState.RUNNING
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    assert study.tell(trial, "a").state == optuna.trial.TrialState.FAIL
+assert any(issubclass(w.category, UserWarning) for w in caught)
+try:
+    study.tell(trial, 1.0)
+    raise AssertionError("telling a finished trial must raise")
+except ValueError:
+    pass
+try:
+    study.add_trial(optuna.trial.create_trial(values=[1.0, 2.0]))
+    raise AssertionError("add_trial with two values on one objective must raise")
+except ValueError:
+    pass
+
+
+# 11. Constraints, integral floats, float steps, re-suggestion, deprecated API.
+def constrained(trial):
+    n = trial.suggest_int("n", 1, 1e3)
+    y = trial.suggest_float("y", 0.2, 0.3, step=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert trial.suggest_float("y", 0.0, 5.0, step=0.1) == y
+    trial.set_constraint("n_at_most_500", n - 500)
+    trial.report(float(n), step=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        u = trial.suggest_uniform("u", 0.0, 1.0)
+    return n * y + u
+
+
+study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=3))
+study.optimize(constrained, n_trials=30)
+assert {t.params["y"] for t in study.trials} == {0.2, 0.3}
+assert study.best_trial.constraints["n_at_most_500"] <= 0
+assert all(isinstance(t.params["n"], int) for t in study.trials)
+copied_url = "sqlite:///" + os.path.join(workdir, "copy.db")
+study.set_user_attr("copied", True)
+named = optuna.create_study(storage=url, study_name="constrained")
+named.add_trials(study.trials)
+optuna.copy_study(from_study_name="constrained", from_storage=url, to_storage=copied_url)
+copied = optuna.load_study(study_name="constrained", storage=copied_url)
+assert [t.constraints for t in copied.trials] == [t.constraints for t in study.trials]
+fixed = optuna.trial.FixedTrial({"x": 1.0})
+fixed.set_constraint("c", -1.0)
+assert fixed.constraints == {"c": -1.0}
+created = optuna.trial.create_trial(value=1.0, constraints={"c": 2.0})
+assert created.constraints == {"c": 2.0}
+
+# 12. Replaying the best trial after the range changed; a categorical of tuples in memory.
+best = study.best_trial
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    assert best.suggest_int("n", 2000, 3000) == best.params["n"]
+assert any(issubclass(w.category, UserWarning) for w in caught)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", UserWarning)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(
+        lambda t: float(sum(t.suggest_categorical("layers", [(64, 64), (128,)]))), n_trials=5
+    )
+assert study.best_params["layers"] in [(64, 64), (128,)]
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", FutureWarning)
+    old = optuna.distributions.json_to_distribution(
+        '{"name": "UniformDistribution", "attributes": {"low": 0.0, "high": 1.0}}'
+    )
+assert isinstance(old, optuna.distributions.FloatDistribution)
+abbreviated = optuna.distributions.json_to_distribution('{"type": "int", "low": 0, "high": 9}')
+assert abbreviated == optuna.distributions.IntDistribution(0, 9)
 print("OK")

@@ -269,6 +269,36 @@ def test_wrapped_study_gives_the_same_decisions() -> None:
     assert decisions == [False, False, False, True, True]
 
 
+class _EvenTrialsView(_StudyView):
+    """A view that shows only the even-numbered trials, through the sampler and pruner
+    interface: trial reads and the cache key are its own."""
+
+    def get_trials(self, deepcopy: bool = True, states: Any = None) -> list[FrozenTrial]:
+        trials = self._wrapped.get_trials(deepcopy=deepcopy, states=states)
+        return [t for t in trials if t.number % 2 == 0]
+
+    def get_finished_trials_since(self, cursor: int) -> tuple[list[FrozenTrial], int]:
+        trials, cursor = self._wrapped.get_finished_trials_since(cursor)
+        return [t for t in trials if t.number % 2 == 0], cursor
+
+    @property
+    def cache_key(self) -> Any:
+        return (self._wrapped.cache_key, "even")
+
+
+def test_a_view_of_the_study_is_judged_on_the_trials_it_shows() -> None:
+    # Even trials reported 10, odd ones 0: against the even ones, 6 is good; against all, bad.
+    pruner = MedianPruner(n_startup_trials=1)
+    study = _study(pruner, [{0: 10.0 if i % 2 == 0 else 0.0} for i in range(6)])
+    trial = study.ask()
+    trial.report(6.0, 0)
+    frozen = study.get_trials(states=(TrialState.RUNNING,))[0]
+    assert pruner.prune(study, frozen) is True
+    assert pruner.prune(_EvenTrialsView(study), frozen) is False
+    # The view's cache did not leak into the study's, nor the other way round.
+    assert pruner.prune(study, frozen) is True
+
+
 def test_pickled_pruner_starts_with_an_empty_cache() -> None:
     pruner = MedianPruner(n_startup_trials=1)
     study = _study(pruner, [{0: 0.0}])

@@ -151,12 +151,15 @@ def test_ask_and_tell_past_the_end() -> None:
     assert seen[2] in (0, 1)
 
 
-def test_widened_range_is_enumerated_in_full() -> None:
+def test_widened_range_is_refused_and_the_study_keeps_its_trials() -> None:
     study = parzen.create_study(sampler=BruteForceSampler())
     study.optimize(lambda t: t.suggest_int("a", 0, 1))
-    study.optimize(lambda t: t.suggest_int("a", 0, 3))
-    # Optuna raises "search_space mismatch"; the new range is searched as a space of its own.
-    assert sorted(t.params["a"] for t in study.trials[2:]) == [0, 1, 2, 3]
+    with pytest.raises(
+        ValueError, match=r"search space changed.*'a'.*IntDistribution\(low=0, high=3"
+    ):
+        study.optimize(lambda t: t.suggest_int("a", 0, 3))
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.FAIL]
 
 
 def _study_with_finished_pairs(

@@ -24,6 +24,7 @@ class TestGridSampler(SamplerConformance):
 
 class TestBruteForceSampler(SamplerConformance):
     requires_finite_space = True
+    requires_fixed_search_space = True
 
     def make_sampler(self, seed: int | None) -> BaseSampler:
         return BruteForceSampler(seed=seed)
@@ -31,6 +32,7 @@ class TestBruteForceSampler(SamplerConformance):
 
 class TestBruteForceSamplerAvoidingPrematureStop(SamplerConformance):
     requires_finite_space = True
+    requires_fixed_search_space = True
 
     def make_sampler(self, seed: int | None) -> BaseSampler:
         return BruteForceSampler(seed=seed, avoid_premature_stop=True)

@@ -12,6 +12,7 @@ import pytest
 
 import parzen
 from parzen.distributions import FloatDistribution, IntDistribution
+from parzen.samplers._feed import FinishedTrialFeed
 from parzen.samplers._nsga import (
     NSGAIIElitePopulationSelectionStrategy,
     NSGAIIIElitePopulationSelectionStrategy,
@@ -20,7 +21,6 @@ from parzen.samplers._nsga import (
     fast_non_dominated_sort,
     generate_default_reference_points,
 )
-from parzen.samplers._nsga._feed import FinishedTrialFeed
 from parzen.samplers._nsga._transform import NumericTransform
 from parzen.samplers.nsgaii import (
     BLXAlphaCrossover,
@@ -334,9 +334,9 @@ def test_feed_hands_out_each_finished_trial_once_despite_repeated_reads() -> Non
         return trials, new_cursor
 
     storage.get_finished_trials_since = at_least_once
-    feed = FinishedTrialFeed(storage, study._study_id)
-    assert len(feed.poll()) == 3
+    feed = FinishedTrialFeed()
+    assert len(feed.poll(study)) == 3
     running = study.ask()
-    assert feed.poll() == []
+    assert feed.poll(study) == []
     study.tell(running, 0.5)
-    assert [t.number for t in feed.poll()] == [3]
+    assert [t.number for t in feed.poll(study)] == [3]

@@ -310,7 +310,11 @@ def test_report_bad_types():
     with pytest.raises(TypeError, match="number as value"):
         trial.report("high", 0)
     with pytest.raises(TypeError, match="int as step"):
+        trial.report(1.0, "1")
+    # Optuna truncates a fractional step; parzen does too, and says so.
+    with pytest.warns(UserWarning, match="truncated to 0"):
         trial.report(1.0, 0.5)
+    assert trial.study.trials[0].intermediate_values == {0: 1.0}
 
 
 def test_report_twice_at_one_step_keeps_the_first():

@@ -7,6 +7,7 @@ from parzen.distributions import CategoricalDistribution, FloatDistribution, Int
 from parzen.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from parzen.samplers import RandomSampler
 from parzen.storages import InMemoryStorage
+from parzen.study import StudyDirection
 from parzen.trial import FixedTrial, TrialState, create_trial
 
 
@@ -58,7 +59,7 @@ def test_tell_on_a_finished_trial_raises_and_keeps_the_first_result():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({}, "needs values"),
+        ({"state": TrialState.COMPLETE}, "Cannot tell trial 0 COMPLETE"),
         ({"values": 1.0, "state": TrialState.PRUNED}, "Values cannot be told"),
         ({"values": 1.0, "state": TrialState.FAIL}, "Values cannot be told"),
         ({"state": TrialState.RUNNING}, "state must be"),
@@ -86,7 +87,9 @@ def test_tell_unknown_trial_number_and_foreign_trial():
 def test_tell_with_bad_values_fails_the_trial():
     study = new_study()
     trial = study.ask()
-    assert study.tell(trial, float("nan")).state == TrialState.FAIL
+    with pytest.warns(UserWarning, match="NaN"):
+        assert study.tell(trial, float("nan")).state == TrialState.FAIL
+    assert "NaN" in study.trials[0].system_attrs["fail_reason"]
 
 
 # -- enqueue and add ------------------------------------------------------------------------
@@ -194,10 +197,16 @@ def test_bad_suggest_arguments_fail_that_trial_only(suggest):
     assert study.trials[1].state == TrialState.FAIL
 
 
-def test_non_primitive_choices_are_refused():
+def test_non_primitive_choices_warn_and_persistent_storages_refuse_them(tmp_path):
     trial = new_study().ask()
-    with pytest.raises(TypeError, match="JSON"):
-        trial.suggest_categorical("model", [object()])
+    model = object()
+    with pytest.warns(UserWarning, match="JSON"):
+        assert trial.suggest_categorical("model", [model]) is model
+    study = parzen.create_study(storage=f"sqlite:///{tmp_path / 'objects.db'}")
+    trial = study.ask()
+    with pytest.warns(UserWarning), pytest.raises(TypeError, match="never pickle"):
+        trial.suggest_categorical("model", [object(), object()])
+    assert study.trials[0].params == {}
 
 
 def test_user_attrs_must_be_json():
@@ -278,8 +287,13 @@ def test_create_load_delete_copy_and_list():
         storage=storage, study_name="first", direction="maximize", load_if_exists=True
     )
     assert len(again.trials) == 3
+    # Without a direction the stored one applies (as in Optuna); a contradicting one is refused.
+    loaded = parzen.create_study(storage=storage, study_name="first", load_if_exists=True)
+    assert loaded.direction == StudyDirection.MAXIMIZE
     with pytest.raises(ValueError, match="directions"):
-        parzen.create_study(storage=storage, study_name="first", load_if_exists=True)
+        parzen.create_study(
+            storage=storage, study_name="first", direction="minimize", load_if_exists=True
+        )
 
     parzen.copy_study(
         from_study_name="first", from_storage=storage, to_storage=storage, to_study_name="second"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +18,7 @@ from parzen.distributions import (
 )
 from parzen.logging import get_logger
 from parzen.samplers._base import BaseSampler
-from parzen.samplers._nsga._feed import FinishedTrialFeed
+from parzen.samplers._feed import FinishedTrialFeed
 from parzen.samplers._nsga._transform import NumericTransform
 from parzen.samplers._random import RandomSampler
 from parzen.trial import FrozenTrial, TrialState
@@ -80,9 +80,8 @@ class _StudyState:
     """What the sampler knows about one study; every field follows from the stored trials and
     run settings, so any worker rebuilds the same optimizer by replaying them."""
 
-    def __init__(self, study: Study) -> None:
-        self.storage = study._storage
-        self.feed = FinishedTrialFeed(study._storage, study._study_id)
+    def __init__(self) -> None:
+        self.feed = FinishedTrialFeed()
         self.space: dict[str, BaseDistribution] | None = None
         self.n_usable = 0
         self.run: _Run | None = None
@@ -263,7 +262,7 @@ class CmaEsSampler(BaseSampler):
         self._lr_adapt = lr_adapt
         self._source_trials = source_trials
         self._lock = threading.RLock()
-        self._states: dict[tuple[int, int], _StudyState] = {}
+        self._states: dict[Hashable, _StudyState] = {}
         self._warned: set[str] = set()
 
     def __repr__(self) -> str:
@@ -307,7 +306,7 @@ class CmaEsSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        if study._is_multi_objective():
+        if len(study.directions) > 1:
             raise ValueError(
                 f"CmaEsSampler optimizes a single objective, and this study has "
                 f"{len(study.directions)}. Use NSGAIISampler or TPESampler for several "
@@ -341,16 +340,13 @@ class CmaEsSampler(BaseSampler):
                 return {}
             optimizer = run.optimizer
             optimizer.reseed_rng(int(self._rng.randint(1, 2**31 - 1)))
-            storage = study._storage
             if self._with_margin:
                 x, x_for_tell = optimizer.ask()
-                storage.set_trial_system_attr(
-                    trial._trial_id, _X_FOR_TELL_KEY, [float(v) for v in x_for_tell]
-                )
+                study.set_trial_system_attr(trial, _X_FOR_TELL_KEY, [float(v) for v in x_for_tell])
             else:
                 x = optimizer.ask()
-            storage.set_trial_system_attr(trial._trial_id, _RUN_KEY, run.index)
-            storage.set_trial_system_attr(trial._trial_id, _GENERATION_KEY, optimizer.generation)
+            study.set_trial_system_attr(trial, _RUN_KEY, run.index)
+            study.set_trial_system_attr(trial, _GENERATION_KEY, optimizer.generation)
             return run.transform.untransform(x)
 
     def sample_independent(
@@ -391,13 +387,12 @@ class CmaEsSampler(BaseSampler):
         """The study's state; read the newly finished trials if ``sync``
         (``infer_relative_search_space`` does, so the later calls of the same trial need not
         read the storage again)."""
-        key = (id(study._storage), study._study_id)
-        state = self._states.get(key)
-        if state is None or state.storage is not study._storage:
-            state = self._states[key] = _StudyState(study)
+        state = self._states.get(study.cache_key)
+        if state is None:
+            state = self._states[study.cache_key] = _StudyState()
             sync = True
         if sync:
-            self._sync(state)
+            self._sync(study, state)
         return state
 
     def _usable(self, trial: FrozenTrial) -> bool:
@@ -409,9 +404,9 @@ class CmaEsSampler(BaseSampler):
             and trial.last_step is not None
         )
 
-    def _sync(self, state: _StudyState) -> None:
+    def _sync(self, study: Study, state: _StudyState) -> None:
         current = (state.run.index, state.run.optimizer.generation) if state.run else None
-        for trial in state.feed.poll():
+        for trial in state.feed.poll(study):
             if not self._usable(trial):
                 continue
             state.n_usable += 1
@@ -499,12 +494,11 @@ class CmaEsSampler(BaseSampler):
         reason: str,
     ) -> _Run:
         """Adopt run ``index``'s stored settings, or choose and store them."""
-        storage = study._storage
         key = f"{_RUN_CONFIG_PREFIX}{index}"
-        config = storage.get_study_system_attrs(study._study_id).get(key)
+        config = study.system_attrs.get(key)
         if not _valid_config(config):
             config = self._new_config(state, index, space, reason)
-            storage.set_study_system_attr(study._study_id, key, config)
+            study.set_system_attr(key, config)
         assert isinstance(config, dict)
         run_space = _config_space(config, space)
         if config.get("regime") == "large" and index > 0:

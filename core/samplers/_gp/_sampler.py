@@ -8,10 +8,8 @@ history is read incrementally and encoded once per trial.
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
-import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,10 +17,10 @@ import numpy as np
 from parzen.distributions import BaseDistribution
 from parzen.logging import get_logger
 from parzen.samplers._base import BaseSampler
+from parzen.samplers._constraints import record_constraints
 from parzen.samplers._gp._search_space import SearchSpaceEncoding, encode_trials
 from parzen.samplers._random import RandomSampler
 from parzen.trial import FrozenTrial, TrialState
-from parzen._records.keys import CONSTRAINTS_KEY
 
 if TYPE_CHECKING:
     from parzen.samplers._gp._gp import GPRegressor
@@ -82,7 +80,7 @@ class GPSampler(BaseSampler):
             then fixed at a tiny value instead of being fitted.
         constraints_func: Optional function of a finished trial returning constraint values;
             a trial is feasible when every value is ``<= 0``. The values are stored in the
-            trial's system attribute ``"constraints"`` as ``{"0": v0, "1": v1, ...}``.
+            trial's system attribute ``"constraints"`` as ``[v0, v1, ...]``.
             Constraints set with ``trial.set_constraint`` are used as well.
         warn_independent_sampling: Whether to log a warning when a parameter is sampled by
             ``independent_sampler`` after the startup trials.
@@ -134,7 +132,7 @@ class GPSampler(BaseSampler):
         self._constraints_func = constraints_func
         self._warn_independent_sampling = bool(warn_independent_sampling)
         self._lock = threading.Lock()
-        self._histories: dict[tuple[int, int], _History] = {}
+        self._histories: dict[Hashable, _History] = {}
         self._sobol_engines: dict[int, Any] = {}
         # What this sampler suggested for trials still running, by trial id: the search space
         # and the parameters. A parallel worker of this process may ask before those trials
@@ -223,33 +221,13 @@ class GPSampler(BaseSampler):
     ) -> None:
         with self._lock:
             self._suggested.pop(trial._trial_id, None)
-        if self._constraints_func is not None and state in (
-            TrialState.COMPLETE,
-            TrialState.PRUNED,
-        ):
-            raw = self._constraints_func(trial)
-            try:
-                constraint_values = [float(v) for v in raw]
-            except TypeError as e:
-                raise TypeError(
-                    f"GPSampler: constraints_func must return a sequence of floats, got {raw!r}."
-                ) from e
-            if any(math.isnan(v) for v in constraint_values):
-                raise ValueError(
-                    f"GPSampler: constraints_func returned NaN in {constraint_values!r} for "
-                    f"trial {trial.number}. Return finite values (<= 0 means satisfied)."
-                )
-            stored = dict(trial.system_attrs.get(CONSTRAINTS_KEY) or {})
-            stored.update({str(i): v for i, v in enumerate(constraint_values)})
-            study._storage.set_trial_system_attr(trial._trial_id, CONSTRAINTS_KEY, stored)
+        record_constraints(study, trial, state, self._constraints_func)
         self._independent_sampler.after_trial(study, trial, state, values)
 
     def _history(self, study: Study) -> _History:
-        key = (id(study._storage), study._study_id)
-        history = self._histories.get(key)
-        # The id of a storage that was garbage-collected can be reused by a new one.
-        if history is None or not history.belongs_to(study._storage):
-            history = self._histories[key] = _History(study._storage)
+        history = self._histories.get(study.cache_key)
+        if history is None:
+            history = self._histories[study.cache_key] = _History()
         history.update(study)
         return history
 
@@ -287,9 +265,9 @@ class GPSampler(BaseSampler):
         data: _Data,
         running: np.ndarray,
     ) -> np.ndarray:
+        from parzen._records.direction import StudyDirection
         from parzen.samplers._gp._acqf import Acquisition, nondominated_boxes
         from parzen.samplers._gp._optim import optimize_acquisition
-        from parzen._records.direction import StudyDirection
 
         directions = study.directions
         signs = np.array([1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in directions])
@@ -436,9 +414,7 @@ def _running_rows(
     A trial's parameters come from the storage, completed by what this sampler suggested for
     it (which the trial may not have written yet).
     """
-    running = study._storage.get_all_trials(
-        study._study_id, deepcopy=False, states=(TrialState.RUNNING,)
-    )
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     rows = []
     for t in running:
         if t._trial_id == trial._trial_id:
@@ -488,13 +464,9 @@ class _Data:
 class _History:
     """The finished trials of one study, fetched incrementally and encoded once per space."""
 
-    def __init__(self, storage: Any) -> None:
+    def __init__(self) -> None:
         from parzen.search_space import IntersectionSearchSpace
 
-        try:
-            self._storage_ref: Callable[[], Any] = weakref.ref(storage)
-        except TypeError:
-            self._storage_ref = lambda: storage
         # Last fitted hyperparameters of each model and the number of points they were fitted on.
         self.warm_starts: dict[tuple[Any, ...], tuple[np.ndarray, int]] = {}
         self._space = IntersectionSearchSpace()
@@ -506,16 +478,13 @@ class _History:
         self._encoded_rows: list[np.ndarray | None] = []
         self._space_study: Study | None = None
 
-    def belongs_to(self, storage: Any) -> bool:
-        return self._storage_ref() is storage
-
     @property
     def n_complete(self) -> int:
         return len(self.complete)
 
     def update(self, study: Study) -> None:
         self._space_study = study
-        new, self._cursor = study._storage.get_finished_trials_since(study._study_id, self._cursor)
+        new, self._cursor = study.get_finished_trials_since(self._cursor)
         for t in new:
             if t._trial_id in self._seen:
                 continue

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from parzen.distributions import BaseDistribution
-from parzen.samplers._base import BaseSampler
+from parzen.samplers._ga import BaseGASampler
 from parzen.samplers._nsga._after_trial import NSGAIIAfterTrialStrategy
 from parzen.samplers._nsga._child import NSGAIIChildGenerationStrategy
 from parzen.samplers._nsga._crossovers import BaseCrossover, UniformCrossover
@@ -17,7 +17,6 @@ from parzen.samplers._nsga._elite import (
     NSGAIIElitePopulationSelectionStrategy,
     NSGAIIIElitePopulationSelectionStrategy,
 )
-from parzen.samplers._nsga._feed import FinishedTrialFeed
 from parzen.samplers._nsga._mutations import BaseMutation
 from parzen.samplers._random import RandomSampler
 from parzen.trial import FrozenTrial, TrialState
@@ -34,44 +33,7 @@ ChildGenerationStrategy = Callable[
 AfterTrialStrategy = Callable[["Study", FrozenTrial, TrialState, "Sequence[float] | None"], None]
 
 
-class _GenerationState:
-    """What a GA sampler knows about one study: its COMPLETE trials by generation, the parent
-    populations, and the intersection search space, all updated incrementally."""
-
-    def __init__(self, study: Study) -> None:
-        self.storage = study._storage
-        self.feed = FinishedTrialFeed(study._storage, study._study_id)
-        self.populations: dict[int, list[FrozenTrial]] = {}
-        self.complete: dict[int, FrozenTrial] = {}
-        self.max_generation = 0
-        self.parents: dict[int, list[FrozenTrial]] = {0: []}
-        self.space: dict[str, BaseDistribution] | None = None
-        # Generations of the trials this process started and has not seen finish.
-        self.running: dict[int, int] = {}
-
-    def sync(self, generation_key: str) -> None:
-        for trial in self.feed.poll():
-            self.running.pop(trial._trial_id, None)
-            if trial.state != TrialState.COMPLETE:
-                continue
-            self.complete[trial._trial_id] = trial
-            if self.space is None:
-                self.space = dict(trial.distributions)
-            elif any(trial.distributions.get(n) != d for n, d in self.space.items()):
-                self.space = {
-                    n: d for n, d in self.space.items() if trial.distributions.get(n) == d
-                }
-            generation = trial.system_attrs.get(generation_key)
-            if (
-                isinstance(generation, int)
-                and not isinstance(generation, bool)
-                and generation >= 0
-            ):
-                self.populations.setdefault(generation, []).append(trial)
-                self.max_generation = max(self.max_generation, generation)
-
-
-class _GASampler(BaseSampler):
+class _GASampler(BaseGASampler):
     """Generations, parent populations and hooks shared by NSGA-II and NSGA-III.
 
     A trial's generation is fixed when it starts: the newest generation, or the next one once
@@ -82,8 +44,6 @@ class _GASampler(BaseSampler):
     same parents. Finished trials are read incrementally, so a suggestion costs
     ``O(population_size)``, not ``O(n_trials)``.
     """
-
-    _ATTR_PREFIX: ClassVar[str] = "NSGAIISampler"
 
     def __init__(
         self,
@@ -131,7 +91,7 @@ class _GASampler(BaseSampler):
                 f"mutation must be a BaseMutation instance (e.g. PolynomialMutation() from "
                 f"parzen.samplers.nsgaii) or None, got {mutation!r}."
             )
-        self._population_size = population_size
+        super().__init__(population_size=population_size)
         self._seed = seed
         self._rng = np.random.RandomState(seed)
         self._random_sampler = RandomSampler(seed=seed)
@@ -155,7 +115,6 @@ class _GASampler(BaseSampler):
             constraints_func=constraints_func
         )
         self._lock = threading.RLock()
-        self._states: dict[tuple[int, int], _GenerationState] = {}
 
     def _default_elite_strategy(
         self,
@@ -166,21 +125,13 @@ class _GASampler(BaseSampler):
             population_size=population_size, constraints_func=constraints_func
         )
 
-    @property
-    def _generation_key(self) -> str:
-        return f"{self._ATTR_PREFIX}:generation"
-
-    def _parent_key(self, generation: int) -> str:
-        return f"{self._ATTR_PREFIX}:parent:{generation}"
-
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
+        state = super().__getstate__()
         del state["_lock"]
-        state["_states"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        super().__setstate__(state)
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
@@ -192,107 +143,42 @@ class _GASampler(BaseSampler):
             self._rng.seed()
             self._random_sampler.reseed_rng()
 
-    # -- state --------------------------------------------------------------------------------
+    # -- BaseGASampler ---------------------------------------------------------------------
 
-    def _state(self, study: Study, *, sync: bool = True) -> _GenerationState:
-        """The study's state; read the newly finished trials if ``sync`` (``before_trial``
-        does, so the later calls of the same trial need not read the storage again)."""
-        key = (id(study._storage), study._study_id)
-        state = self._states.get(key)
-        if state is None or state.storage is not study._storage:
-            state = self._states[key] = _GenerationState(study)
-            sync = True
-        if sync:
-            state.sync(self._generation_key)
-        return state
-
-    def _trial_generation(self, study: Study, state: _GenerationState, trial: FrozenTrial) -> int:
-        generation = state.running.get(trial._trial_id)
-        if generation is not None:
-            return generation
-        stored = trial.system_attrs.get(self._generation_key)
-        if stored is None:
-            stored = study._storage.get_trial_system_attrs(trial._trial_id).get(
-                self._generation_key
-            )
-        if isinstance(stored, int) and not isinstance(stored, bool) and stored >= 0:
-            generation = stored
-        else:
-            generation = state.max_generation
-            if len(state.populations.get(generation, ())) >= self._population_size:
-                generation += 1
-            study._storage.set_trial_system_attr(trial._trial_id, self._generation_key, generation)
-        state.running[trial._trial_id] = generation
-        return generation
-
-    def _parents(
-        self, study: Study, state: _GenerationState, generation: int
-    ) -> list[FrozenTrial]:
-        known = state.parents.get(generation)
-        if known is not None:
-            return known
-        storage = study._storage
-        stored = storage.get_study_system_attrs(study._study_id)
-        start = generation
-        while start > 0 and start not in state.parents:
-            ids = stored.get(self._parent_key(start))
-            if isinstance(ids, list):
-                state.parents[start] = self._resolve(storage, state, ids)
-                break
-            start -= 1
-        for g in range(start + 1, generation + 1):
-            pool = list(state.populations.get(g - 1, ()))
-            in_pool = {t._trial_id for t in pool}
-            pool.extend(t for t in state.parents[g - 1] if t._trial_id not in in_pool)
-            elite = list(self._elite_population_selection_strategy(study, pool)) if pool else []
-            state.parents[g] = elite
-            storage.set_study_system_attr(
-                study._study_id, self._parent_key(g), [t._trial_id for t in elite]
-            )
-        return state.parents[generation]
-
-    @staticmethod
-    def _resolve(storage: Any, state: _GenerationState, ids: list[Any]) -> list[FrozenTrial]:
-        trials = []
-        for trial_id in ids:
-            trial = state.complete.get(trial_id)
-            if trial is None:
-                try:
-                    trial = storage.get_trial(int(trial_id))
-                except (KeyError, ValueError, TypeError):
-                    continue
-                if trial.state != TrialState.COMPLETE:
-                    continue
-            trials.append(trial)
-        return trials
+    def select_parent(self, study: Study, generation: int) -> list[FrozenTrial]:
+        """The elite of generation ``generation - 1`` together with that generation's own
+        parents, chosen by the elite population selection strategy."""
+        pool = self.get_population(study, generation - 1)
+        in_pool = {t._trial_id for t in pool}
+        previous = self.get_parent_population(study, generation - 1)
+        pool.extend(t for t in previous if t._trial_id not in in_pool)
+        return list(self._elite_population_selection_strategy(study, pool)) if pool else []
 
     # -- BaseSampler ------------------------------------------------------------------------
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        with self._lock:
-            self._trial_generation(study, self._state(study), trial)
+        # The generation is fixed when the trial starts (Optuna fixes it on first use).
+        self.get_trial_generation(study, trial)
         self._random_sampler.before_trial(study, trial)
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        with self._lock:
-            space = self._state(study, sync=False).space or {}
-            return {name: d for name, d in sorted(space.items()) if not d.single()}
+        space = self._state(study).space or {}
+        return {name: d for name, d in sorted(space.items()) if not d.single()}
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         if not search_space:
             return {}
+        generation = self.get_trial_generation(study, trial)
+        if generation == 0:
+            return {}
+        parents = self.get_parent_population(study, generation)
+        if not parents:
+            return {}
         with self._lock:
-            state = self._state(study, sync=False)
-            generation = self._trial_generation(study, state, trial)
-            if generation == 0:
-                return {}
-            parents = self._parents(study, state, generation)
-            if not parents:
-                return {}
             return self._child_generation_strategy(study, search_space, parents)
 
     def sample_independent(
@@ -358,7 +244,7 @@ class NSGAIISampler(_GASampler):
         seed: Seed for reproducible suggestions in a single worker.
         constraints_func: ``constraints_func(frozen_trial)`` returns constraint values
             (feasible when all are ``<= 0``); called after each COMPLETE trial and stored in
-            ``system_attrs["constraints"]`` as ``{"0": v0, "1": v1, ...}``.
+            ``system_attrs["constraints"]`` as ``[v0, v1, ...]``.
         elite_population_selection_strategy: ``f(study, population) -> survivors`` replacing
             the default selection.
         child_generation_strategy: ``f(study, search_space, parent_population) -> params``
@@ -382,8 +268,6 @@ class NSGAIISampler(_GASampler):
         >>> len(study.best_trials) > 1
         True
     """
-
-    _ATTR_PREFIX = "NSGAIISampler"
 
     def __init__(
         self,
@@ -460,8 +344,6 @@ class NSGAIIISampler(_GASampler):
         >>> len(study.trials)
         24
     """
-
-    _ATTR_PREFIX = "NSGAIIISampler"
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from parzen._records.direction import StudyDirection
 from parzen.distributions import (
     BaseDistribution,
     CategoricalChoiceType,
@@ -14,20 +15,21 @@ from parzen.distributions import (
 )
 from parzen.logging import get_logger
 from parzen.samplers._base import BaseSampler
+from parzen.samplers._constraints import record_constraints
 from parzen.samplers._history import TrialHistory
 from parzen.samplers._random import sample_uniform
 from parzen.samplers._tpe._above import AboveMixture
 from parzen.samplers._tpe._parzen_estimator import ParzenEstimator, SearchDim
 from parzen.samplers._tpe._split import below_weights_multi_objective, split_rows
-from parzen._records.direction import StudyDirection
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable
+
     from parzen.study import Study
 
 _logger = get_logger(__name__)
 
-_CONSTRAINTS_KEY = "constraints"
 # Contexts of trials that were asked but never told are dropped beyond this many.
 _MAX_CONTEXTS = 1024
 
@@ -156,7 +158,7 @@ class TPESampler(BaseSampler):
         constant_liar: Treat the RUNNING trials of other workers as bad ones.
         constraints_func: ``constraints_func(frozen_trial)`` returns constraint values
             (feasible when all are ``<= 0``), called after each COMPLETE trial; the values are
-            stored in the trial's ``system_attrs["constraints"]`` as ``{"0": v0, "1": v1, ...}``.
+            stored in the trial's ``system_attrs["constraints"]`` as ``[v0, v1, ...]``.
         categorical_distance_func: Per categorical parameter name, a function
             ``distance(choice_a, choice_b) -> float >= 0``: kernels then favour choices near
             the observed one.
@@ -233,7 +235,7 @@ class TPESampler(BaseSampler):
         self._constraints_func = constraints_func
         self._categorical_distance_func = dict(categorical_distance_func or {})
         self._lock = threading.RLock()
-        self._histories: dict[tuple[int, int], TrialHistory] = {}
+        self._histories: dict[Hashable, TrialHistory] = {}
         self._contexts: dict[int, _TrialContext] = {}
         self._warned: set[str] = set()
         self._dims: dict[str, SearchDim] = {}
@@ -276,23 +278,7 @@ class TPESampler(BaseSampler):
     ) -> None:
         with self._lock:
             self._contexts.pop(trial._trial_id, None)
-        if self._constraints_func is None or state != TrialState.COMPLETE:
-            return
-        constraints = self._constraints_func(trial)
-        try:
-            floats = [float(c) for c in constraints]
-        except (TypeError, ValueError) as e:
-            raise TypeError(
-                f"constraints_func must return a sequence of floats, got {constraints!r}."
-            ) from e
-        if any(math.isnan(c) for c in floats):
-            raise ValueError(
-                f"constraints_func returned NaN for trial {trial.number}: {floats}. "
-                "Return finite numbers (<= 0 means satisfied)."
-            )
-        stored = dict(trial.system_attrs.get(_CONSTRAINTS_KEY) or {})
-        stored.update({str(i): c for i, c in enumerate(floats)})
-        study._storage.set_trial_system_attr(trial._trial_id, _CONSTRAINTS_KEY, stored)
+        record_constraints(study, trial, state, self._constraints_func)
 
     # -- BaseSampler ------------------------------------------------------------------------
 
@@ -386,17 +372,16 @@ class TPESampler(BaseSampler):
         return dim
 
     def _history(self, study: Study) -> TrialHistory:
-        key = (id(study._storage), study._study_id)
-        history = self._histories.get(key)
-        if history is None or history.storage is not study._storage:
-            history = self._histories[key] = TrialHistory(study)
+        history = self._histories.get(study.cache_key)
+        if history is None:
+            history = self._histories[study.cache_key] = TrialHistory(study)
         return history
 
     def _context(self, study: Study, trial: FrozenTrial) -> _TrialContext:
         with self._lock:
             ctx = self._contexts.get(trial._trial_id)
             if ctx is None:
-                self._history(study).sync()
+                self._history(study).sync(study)
                 ctx = _TrialContext()
                 self._contexts[trial._trial_id] = ctx
                 if len(self._contexts) > _MAX_CONTEXTS:
@@ -416,18 +401,12 @@ class TPESampler(BaseSampler):
     ) -> list[FrozenTrial]:
         if ctx.running is None:
             ctx.running = []
-            storage = study._storage
             # Counting is cheap; listing RUNNING trials may cost a scan. Skip the scan when no
             # trial but this one can be unfinished.
-            if (
-                self._constant_liar
-                and storage.get_n_trials(study._study_id) - history.n_finished > 1
-            ):
+            if self._constant_liar and study.count_trials() - history.n_finished > 1:
                 ctx.running = [
                     t
-                    for t in storage.get_all_trials(
-                        study._study_id, deepcopy=False, states=(TrialState.RUNNING,)
-                    )
+                    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
                     if t._trial_id != trial._trial_id
                 ]
         return ctx.running
