@@ -7,16 +7,19 @@ one page of rows however large the study is.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from parzen.dashboard._cache import NotFound, Registry, Snapshot, StudyCache
-from parzen.distributions import BaseDistribution, distribution_to_json
 from parzen._records.constraints import get_constraints, is_feasible
 from parzen._records.direction import StudyDirection
+from parzen.artifacts._meta import ArtifactMeta, metas_from_attrs
+from parzen.dashboard._cache import NotFound, Registry, Snapshot, StudyCache
+from parzen.distributions import BaseDistribution, distribution_to_json
+from parzen.logging import get_logger
 from parzen.trial import FrozenTrial, TrialState
 
 DEFAULT_PAGE_SIZE = 200
@@ -29,14 +32,38 @@ class BadRequest(ValueError):
 
 
 _MISSING = object()
+_logger = get_logger(__name__)
 
 
 # -- studies ---------------------------------------------------------------------------------
 
 
 def study_list(registry: Registry) -> dict[str, Any]:
-    """Every study of the storage with its trial counts and best value."""
-    return {"studies": [study_summary(cache, cache.snapshot()) for cache in registry.studies()]}
+    """Every study of the storage with its trial counts and best value.
+
+    A study that cannot be summarized is listed with an ``error`` and no trials, so that one
+    odd study never hides the others.
+    """
+    return {"studies": [_safe_summary(cache) for cache in registry.studies()]}
+
+
+def _safe_summary(cache: StudyCache) -> dict[str, Any]:
+    try:
+        return study_summary(cache, cache.snapshot())
+    except Exception as e:
+        _logger.warning(f"Could not summarize study {cache.name!r} for the dashboard: {e!r}")
+        return {
+            "study_id": cache.study_id,
+            "name": cache.name,
+            "directions": [_direction_name(d) for d in cache.directions],
+            "objective_labels": [],
+            "n_trials": 0,
+            "counts": {state.name: 0 for state in TrialState},
+            "best": None,
+            "datetime_start": None,
+            "revision": None,
+            "error": f"{type(e).__name__}: {e}",
+        }
 
 
 def study_summary(cache: StudyCache, snap: Snapshot) -> dict[str, Any]:
@@ -365,6 +392,21 @@ def _filters_arg(
 # -- one trial ----------------------------------------------------------------------------
 
 
+def artifact_meta(cache: StudyCache, number: int, artifact_id: str) -> ArtifactMeta:
+    """The record of an artifact uploaded to a trial; NotFound unless the trial lists it.
+
+    Only artifacts recorded on the trial are served, so the dashboard never hands out an
+    arbitrary object of the artifact store.
+    """
+    trial = cache.snapshot().by_number.get(number)
+    if trial is None:
+        raise NotFound(f"Study {cache.name!r} has no trial number {number}.")
+    for meta in metas_from_attrs(trial.system_attrs):
+        if meta.artifact_id == artifact_id:
+            return meta
+    raise NotFound(f"Trial {number} of study {cache.name!r} has no artifact {artifact_id!r}.")
+
+
 def trial_detail(cache: StudyCache, number: int) -> dict[str, Any]:
     """Everything stored about one trial; NotFound if the study has no such trial."""
     snap = cache.snapshot()
@@ -387,6 +429,8 @@ def trial_detail(cache: StudyCache, number: int) -> dict[str, Any]:
                 for name, value in trial.params.items()
             ],
             "system_attrs": trial.system_attrs,
+            # Read from the snapshot's system attributes: listing costs no storage read.
+            "artifacts": [dataclasses.asdict(m) for m in metas_from_attrs(trial.system_attrs)],
             "intermediate_values": [
                 [step, trial.intermediate_values[step]]
                 for step in sorted(trial.intermediate_values)

@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from parzen.distributions import BaseDistribution
-from parzen.storages import BaseStorage
 from parzen._records.direction import StudyDirection
 from parzen._records.study_summary import FrozenStudy
+from parzen.distributions import BaseDistribution
+from parzen.storages import BaseStorage
 from parzen.study._study import METRIC_NAMES_KEY
 from parzen.trial import FrozenTrial, TrialState
 
@@ -158,7 +158,8 @@ class StudyCache:
             counts=totals.counts,
             distributions=totals.distributions,
             param_names=sorted(totals.distributions),
-            user_attr_names=sorted(totals.user_attr_names),
+            # key=str: a key of another type (written by an older storage) must not break it.
+            user_attr_names=sorted(totals.user_attr_names, key=str),
             has_intermediate_values=totals.has_intermediate_values,
             datetime_start=totals.datetime_start,
         )

@@ -7,11 +7,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from parzen.storages import BaseStorage, get_storage
+from parzen.exceptions import ParzenError
+from parzen.storages import BaseStorage
 
 STORAGE_ENV = "PARZEN_STORAGE"
-_RDB_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb")
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
         "authentication)",
     )
     parser.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    parser.add_argument(
+        "--artifact-dir",
+        metavar="DIR",
+        help="the directory of a FileSystemArtifactStore: trial pages then offer the "
+        "artifacts uploaded there for download (they are listed either way)",
+    )
     return parser
 
 
@@ -58,38 +63,9 @@ def open_storage(spec: str) -> BaseStorage:
         >>> type(open_storage(path)).__name__
         'JournalStorage'
     """
-    scheme = spec.split("://", 1)[0].split("+", 1)[0].lower() if "://" in spec else ""
-    if scheme in _RDB_SCHEMES:
-        if scheme == "sqlite":
-            path = spec.split(":///", 1)[1] if ":///" in spec else ""
-            path = path.split("?", 1)[0]
-            if path and not path.startswith(":") and not os.path.exists(path):
-                raise ValueError(
-                    f"No SQLite database at {path!r} (from {spec!r}): check the path; the "
-                    "dashboard does not create databases."
-                )
-        return get_storage(spec)
-    if scheme in ("redis", "rediss", "unix"):
-        from parzen.storages.journal import JournalRedisBackend, JournalStorage
+    from parzen.storages._open import open_storage as open_any
 
-        return JournalStorage(JournalRedisBackend(spec))
-    if scheme:
-        raise ValueError(
-            f"Unknown storage URL scheme {scheme!r} in {spec!r}: expected sqlite:///path.db, "
-            "postgresql://..., mysql://..., redis://... or the path of a journal file."
-        )
-    if not os.path.isfile(spec):
-        raise ValueError(
-            f"No file at {spec!r}: pass a database URL (e.g. sqlite:///example.db) or the "
-            "path of an existing journal or SQLite file."
-        )
-    with open(spec, "rb") as f:
-        head = f.read(len(_SQLITE_MAGIC))
-    if head == _SQLITE_MAGIC:
-        return get_storage("sqlite:///" + os.path.abspath(spec))
-    from parzen.storages.journal import JournalFileBackend, JournalStorage
-
-    return JournalStorage(JournalFileBackend(spec))
+    return open_any(spec, create=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,10 +95,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from parzen.dashboard._server import run_server
 
+    artifact_store = None
+    if args.artifact_dir is not None:
+        if not os.path.isdir(args.artifact_dir):
+            print(
+                f"parzen dashboard: error: --artifact-dir {args.artifact_dir!r} is not a "
+                "directory; pass the directory given to FileSystemArtifactStore.",
+                file=sys.stderr,
+            )
+            return 2
+        from parzen.artifacts import FileSystemArtifactStore
+
+        artifact_store = FileSystemArtifactStore(args.artifact_dir)
     try:
         storage = open_storage(spec)
-        run_server(storage, host=args.host, port=args.port)
-    except (ValueError, ImportError, OSError) as e:
+        run_server(storage, host=args.host, port=args.port, artifact_store=artifact_store)
+    except (ValueError, ImportError, OSError, RuntimeError, ParzenError) as e:
+        # One line, no traceback: the message says what is wrong and how to fix it.
         print(f"parzen dashboard: error: {e}", file=sys.stderr)
         return 1
     return 0

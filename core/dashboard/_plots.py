@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from parzen._records.constraints import is_feasible
+from parzen._records.direction import StudyDirection
 from parzen.dashboard._api import BadRequest
 from parzen.dashboard._cache import NotFound, Snapshot, StudyCache
 from parzen.distributions import (
@@ -24,8 +26,6 @@ from parzen.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from parzen._records.constraints import is_feasible
-from parzen._records.direction import StudyDirection
 from parzen.trial import FrozenTrial, TrialState
 
 MAX_HISTORY_POINTS = 2000
@@ -36,7 +36,11 @@ MAX_CATEGORY_TICKS = 30
 
 # A plot is rebuilt at most once per PATIENCE times its build time (see plot_data).
 PATIENCE = 10.0
-PLOTS = ("history", "intermediate", "parallel", "slice", "importance", "pareto")
+PLOTS = ("history", "intermediate", "parallel", "slice", "importance", "pareto", "terminator")
+# The terminator curve: the regret bound at this many trial counts at most, on studies of up
+# to this many complete trials (a bound costs a GP fit on half of them).
+MAX_TERMINATOR_POINTS = 20
+MAX_TERMINATOR_TRIALS = 500
 
 
 def plot_data(
@@ -76,6 +80,9 @@ def plot_data(
         y = _objective_arg(query, "y", min(1, n - 1), n)
         key = ("pareto", x, y)
         build = lambda: pareto(cache, snap, x, y)  # noqa: E731
+    elif name == "terminator":
+        key = ("terminator",)
+        build = lambda: terminator(cache, snap)  # noqa: E731
     else:
         raise NotFound(f"No plot named {name!r}; the plots are {', '.join(PLOTS)}.")
     return cache.memo_throttled(key, depends_on, build, patience=PATIENCE)
@@ -425,6 +432,43 @@ def importance(cache: StudyCache, snap: Snapshot) -> dict[str, Any]:
             }
         )
     return {"objectives": objectives, "error": error, "n_complete": len(snap.complete)}
+
+
+def terminator(cache: StudyCache, snap: Snapshot) -> dict[str, Any]:
+    """The terminator's regret bound after each trial (at most :data:`MAX_TERMINATOR_POINTS`
+    trial counts), and the cross-validation error where the trials reported their scores.
+
+    The study would stop where the bound falls below the error (parzen.terminator).
+    """
+    from parzen.terminator import CrossValidationErrorEvaluator, RegretBoundEvaluator
+    from parzen.terminator._erroreval import CV_SCORES_KEY
+    from parzen.visualization._terminator_improvement import improvement_curve
+
+    if len(cache.directions) > 1:
+        raise BadRequest("The terminator curve needs a study with a single objective.")
+    complete = snap.complete
+    n = len(complete)
+    result: dict[str, Any] = {"n_complete": n, "number": [], "improvement": [], "error": None}
+    if n > MAX_TERMINATOR_TRIALS:
+        result["message"] = (
+            f"The terminator curve is drawn for studies of up to {MAX_TERMINATOR_TRIALS} "
+            f"complete trials; this one has {n}."
+        )
+        return result
+    positions = np.unique(np.linspace(0, n - 1, min(n, MAX_TERMINATOR_POINTS)).astype(int))
+    has_scores = all(CV_SCORES_KEY in t.system_attrs for t in complete) and n > 0
+    curve = improvement_curve(
+        complete,
+        cache.directions[0],
+        RegretBoundEvaluator(seed=0),
+        CrossValidationErrorEvaluator() if has_scores else None,
+        positions=positions.tolist(),
+    )
+    result["number"] = curve.trial_numbers.tolist()
+    result["improvement"] = curve.improvements.tolist()
+    if curve.errors is not None:
+        result["error"] = curve.errors.tolist()
+    return result
 
 
 def pareto(cache: StudyCache, snap: Snapshot, x: int, y: int) -> dict[str, Any]:

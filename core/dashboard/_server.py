@@ -8,7 +8,10 @@ Routes (GET and HEAD only; every other method gets 405):
 - ``/api/studies/<id>``: one study's summary, polled by the page for live updates;
 - ``/api/studies/<id>/trials``: a page of the trial table (see ``_api.trials_page``);
 - ``/api/studies/<id>/trials/<number>``: one trial;
-- ``/api/studies/<id>/plots/<name>``: plot data (see ``_plots``).
+- ``/api/studies/<id>/plots/<name>``: plot data (see ``_plots``);
+- ``/api/studies/<id>/trials/<number>/artifacts/<artifact_id>``: an artifact recorded on that
+  trial, as a download (``application/octet-stream``, ``Content-Disposition: attachment``),
+  when the server was given an artifact store.
 
 Every response carries a strict Content-Security-Policy and ``nosniff``; JSON responses carry
 a weak ETag of their body, and a request whose ``If-None-Match`` matches gets 304, which makes
@@ -29,18 +32,26 @@ import json
 import math
 import os
 import re
+import shutil
+import signal
 import socket
+import sys
+import tempfile
 import threading
 import urllib.parse
 from collections.abc import Callable
 from http import HTTPStatus
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parzen import logging as parzen_logging
+from parzen.artifacts.exceptions import ArtifactNotFound
 from parzen.dashboard import _api, _plots
 from parzen.dashboard._cache import NotFound, Registry
 from parzen.storages import BaseStorage, get_storage
+
+if TYPE_CHECKING:
+    from parzen.artifacts import ArtifactStore
 
 _logger = parzen_logging.get_logger(__name__)
 
@@ -90,6 +101,8 @@ _STUDY = re.compile(r"/api/studies/(\d+)")
 _TRIALS = re.compile(r"/api/studies/(\d+)/trials")
 _TRIAL = re.compile(r"/api/studies/(\d+)/trials/(\d+)")
 _PLOT = re.compile(r"/api/studies/(\d+)/plots/([a-z]+)")
+_ARTIFACT = re.compile(r"/api/studies/(\d+)/trials/(\d+)/artifacts/([A-Za-z0-9._-]{1,255})")
+_ARTIFACT_SPOOL_BYTES = 16 * 1024 * 1024
 
 
 class _NotFound(Exception):
@@ -211,6 +224,13 @@ def encode_json(data: Any) -> bytes:
     return text.encode("utf-8")
 
 
+def _attachment(filename: str) -> str:
+    """A ``Content-Disposition`` value that saves the body as ``filename``, safely quoted."""
+    fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", filename).strip() or "artifact"
+    encoded = urllib.parse.quote(filename, safe="")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+
+
 def _finite(data: Any) -> Any:
     if isinstance(data, float):
         return data if math.isfinite(data) else None
@@ -233,8 +253,10 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
         registry: Registry,
         *,
         loopback_only_hosts: bool,
+        artifact_store: ArtifactStore | None = None,
     ) -> None:
         self.registry = registry
+        self.artifact_store = artifact_store
         self.assets = _Assets()
         # Encoded plot responses by request path, reused while the API returns the very same
         # (memoized) object: polling an unchanged 150 KB plot then costs no JSON encoding.
@@ -244,6 +266,13 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (a closed tab, a reset connection) is routine: no traceback.
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        _logger.warning(f"Error while answering {client_address[0]}: {error!r}")
 
     def encoded(self, path: str, data: Any) -> _Asset:
         """``data`` encoded as JSON, from the cache if ``path`` last returned this object."""
@@ -325,6 +354,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._static(path, head=head)
             return
         registry = self.server.registry
+        if m := _ARTIFACT.fullmatch(path):
+            self._artifact(int(m[1]), int(m[2]), m[3], head=head)
+            return
         handler: Callable[[], Any] | None = None
         is_plot = False
         if path == "/api/studies":
@@ -337,7 +369,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             handler = lambda: _api.trials_page(registry.get(study_id), query)  # noqa: E731
         elif m := _TRIAL.fullmatch(path):
             study_id, number = int(m[1]), int(m[2])
-            handler = lambda: _api.trial_detail(registry.get(study_id), number)  # noqa: E731
+            handler = lambda: {  # noqa: E731
+                **_api.trial_detail(registry.get(study_id), number),
+                "artifact_downloads": self.server.artifact_store is not None,
+            }
         elif m := _PLOT.fullmatch(path):
             study_id, name = int(m[1]), m[2]
             handler = lambda: _plots.plot_data(registry.get(study_id), name, query)  # noqa: E731
@@ -367,6 +402,53 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         # A stale plot (see _plots.plot_data) tells the page to ask again soon.
         extra = None if fresh else {"X-Parzen-Stale": "1"}
         self._send_json(HTTPStatus.OK, data, head=head, etag=True, reuse=is_plot, extra=extra)
+
+    def _artifact(self, study_id: int, number: int, artifact_id: str, *, head: bool) -> None:
+        """Send an artifact's bytes as a download; never rendered by the browser."""
+        store = self.server.artifact_store
+        if store is None:
+            self._send_json(
+                HTTPStatus.NOT_FOUND,
+                {
+                    "error": "This dashboard serves no artifact files: start it with an "
+                    "artifact store (parzen dashboard --artifact-dir DIR, or "
+                    "start_server(..., artifact_store=...))."
+                },
+                head=head,
+            )
+            return
+        # The length must be known before the headers; large artifacts spill to disk.
+        body = tempfile.SpooledTemporaryFile(max_size=_ARTIFACT_SPOOL_BYTES)  # noqa: SIM115
+        try:
+            meta = _api.artifact_meta(self.server.registry.get(study_id), number, artifact_id)
+            with store.open_reader(meta.artifact_id) as reader:
+                shutil.copyfileobj(reader, body)
+        except (NotFound, ArtifactNotFound) as e:
+            body.close()
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": str(e)}, head=head)
+            return
+        except Exception:
+            body.close()
+            _logger.exception(f"The dashboard failed to answer GET {self.path}.")
+            self._send_json(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                {"error": "Internal error; the server's log has the details."},
+                head=head,
+            )
+            return
+        with body:
+            size = body.tell()
+            body.seek(0)
+            self.send_response(HTTPStatus.OK)
+            # Whatever MIME type the record claims, the bytes are served as opaque data.
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Disposition", _attachment(meta.filename))
+            self._security_headers()
+            self.end_headers()
+            if not head:
+                shutil.copyfileobj(body, self.wfile)
 
     def _static(self, path: str, *, head: bool) -> None:
         if path == "/":
@@ -575,7 +657,11 @@ class DashboardServer:
 
 
 def _create(
-    storage: str | BaseStorage, host: str, port: int, refresh_interval: float
+    storage: str | BaseStorage,
+    host: str,
+    port: int,
+    refresh_interval: float,
+    artifact_store: ArtifactStore | None = None,
 ) -> DashboardServer:
     if not isinstance(storage, (str, BaseStorage)):
         raise TypeError(
@@ -586,6 +672,16 @@ def _create(
         raise ValueError(f"refresh_interval must be >= 0 seconds, got {refresh_interval}.")
     registry = Registry(get_storage(storage), min_interval=refresh_interval)
     loopback = _is_loopback(host)
+    try:
+        httpd = _HTTPServer(
+            (host, port), registry, loopback_only_hosts=loopback, artifact_store=artifact_store
+        )
+    except socket.gaierror as e:
+        raise ValueError(
+            f"Cannot bind the dashboard to host {host!r}: {e.strerror}. Pass an address of "
+            "this machine, e.g. 127.0.0.1 (the default) or 0.0.0.0 for every interface."
+        ) from None
+    # Warned once bound, so that a host that cannot be bound gets its error alone.
     if not loopback:
         _logger.warning(
             f"The dashboard is bound to {host!r}, so anyone who can reach this machine on port "
@@ -597,7 +693,6 @@ def _create(
             "plotly is not installed, so the dashboard shows tables but no charts; install it "
             'with: pip install "parzen[plotly]".'
         )
-    httpd = _HTTPServer((host, port), registry, loopback_only_hosts=loopback)
     return DashboardServer(httpd)
 
 
@@ -607,6 +702,7 @@ def start_server(
     port: int = 0,
     *,
     refresh_interval: float = 1.0,
+    artifact_store: ArtifactStore | None = None,
 ) -> DashboardServer:
     """Serve the dashboard of ``storage`` from a background thread and return at once.
 
@@ -618,6 +714,9 @@ def start_server(
         port: The port; 0 picks a free one (read it from the result's ``url``).
         refresh_interval: The shortest time, in seconds, between two reads of a study from
             the storage; requests in between are answered from the cache.
+        artifact_store: The store the studies' artifacts were uploaded to (e.g. a
+            :class:`~parzen.artifacts.FileSystemArtifactStore`); given, trial pages offer
+            their artifacts for download. Without it they are listed only.
 
     Returns:
         The running server; call ``stop()`` (or use it as a context manager) to stop it.
@@ -630,10 +729,19 @@ def start_server(
         True
         >>> server.stop()
     """
-    server = _create(storage, host, port, refresh_interval)
+    server = _create(storage, host, port, refresh_interval, artifact_store)
     server._start()
     _logger.info(f"Dashboard serving at {server.url}")
     return server
+
+
+def _how_to_stop() -> str:
+    """The banner's hint: Ctrl-C where it reaches the server, else the SIGTERM to send."""
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    if interactive and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        return "Ctrl-C to stop"
+    # A background job, a service, or a shell that ignores SIGINT: Ctrl-C cannot stop it.
+    return f"stop it with: kill {os.getpid()} (SIGTERM)"
 
 
 def run_server(
@@ -642,6 +750,7 @@ def run_server(
     port: int = 8080,
     *,
     refresh_interval: float = 1.0,
+    artifact_store: ArtifactStore | None = None,
 ) -> None:
     """Serve the dashboard of ``storage`` until interrupted (Ctrl-C); blocks.
 
@@ -653,7 +762,25 @@ def run_server(
         >>> from parzen.dashboard import run_server
         >>> run_server("sqlite:///example.db")  # doctest: +SKIP
     """
-    server = _create(storage, host, port, refresh_interval)
-    print(f"parzen dashboard: serving {server.url} (Ctrl-C to stop)", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
+    server = _create(storage, host, port, refresh_interval, artifact_store)
+    # The handler goes in before the banner: whoever reads the banner may send SIGTERM at once.
+    with _sigterm_interrupts(), contextlib.suppress(KeyboardInterrupt):
+        print(f"parzen dashboard: serving {server.url} ({_how_to_stop()})", flush=True)
         server.serve_forever()
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Any:
+    """Let SIGTERM stop the server as Ctrl-C does: cleanly, with exit status 0."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -118,8 +118,11 @@ def test_study_page_draws_every_chart_and_the_table(
     server: DashboardServer, page: Watched
 ) -> None:
     page.page.goto(server.url + "#/studies/0")
-    _wait_for_charts(page.page, ["history", "intermediate", "parallel", "importance", "slice"])
+    _wait_for_charts(
+        page.page, ["history", "intermediate", "parallel", "importance", "slice", "terminator"]
+    )
     assert page.page.locator("#chart-history .scatterlayer .point").count() == 20
+    assert page.page.locator("#chart-terminator .scatterlayer .point").count() == 20
     assert page.page.locator("#chart-importance .bars .point").count() == 4
     assert page.page.locator("#chart-slice .js-plotly-plot").count() == 4
     assert page.page.locator("#trials-table tbody tr").count() == 22

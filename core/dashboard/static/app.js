@@ -386,6 +386,7 @@
         ["slice", "Slice"], ["importance", "Importance"],
       ];
       if (multi) sections.push(["pareto", "Pareto front"]);
+      else sections.push(["terminator", "Terminator"]);
       sections.push(["trials", "Trials"]);
       for (const [key, title] of sections) {
         sectionButtons.appendChild(el("button", {type: "button", onclick: () => {
@@ -404,6 +405,7 @@
         slicePanel,
       ];
       if (multi) rows.push(chart("pareto", "Pareto front", "tall"));
+      else rows.push(chart("terminator", "Terminator: room for improvement"));
       this.tableSection = el("section", {class: "panel", id: "section-trials"});
       clear(app).append(this.header, sectionButtons, el("div", {class: "stack"}, rows), this.tableSection);
       this.buildTable();
@@ -479,6 +481,8 @@
       };
       if (d.directions.length > 1) {
         plots.pareto = ["/plots/pareto?x=" + this.paretoX + "&y=" + this.paretoY, (data) => this.drawPareto(data)];
+      } else {
+        plots.terminator = ["/plots/terminator", (data) => this.drawTerminator(data)];
       }
       const keys = (only || Object.keys(plots)).filter((key) => plots[key]);
       await Promise.all(keys.map((key) => this.plot(key, plots[key][0], plots[key][1])));
@@ -657,6 +661,30 @@
         barmode: "group", showlegend: multi, legend: {orientation: "h", x: 0, y: 1.02, yanchor: "bottom", traceorder: "normal"},
         xaxis: axis("Importance", {rangemode: "tozero"}), yaxis: axis("", {type: "category"}),
         margin: {l: 64, r: 48, t: multi ? 30 : 10, b: 48},
+      }));
+    }
+
+    // The regret bound of parzen.terminator after each trial; with cross-validation scores, the
+    // error it is compared with: the terminator would stop where the bound falls below it.
+    async drawTerminator(data) {
+      const c = this.charts.terminator;
+      c.note.textContent = data.number.length ? "regret bound at " + data.number.length + " of " + data.n_complete + " complete trials" : "";
+      if (data.message) return showEmpty(c.node, data.message);
+      if (!data.number.length) return showEmpty(c.node, "No complete trials yet.");
+      const traces = [{
+        type: "scatter", mode: "lines+markers", name: "improvement (regret bound)", x: data.number, y: data.improvement,
+        line: {color: STATE_COLORS.COMPLETE}, hovertemplate: "Trial %{x}<br>%{y}<extra></extra>",
+      }];
+      if (data.error) {
+        traces.push({
+          type: "scatter", mode: "lines", name: "error (cross-validation)", x: data.number, y: data.error,
+          line: {color: "#dc2626", dash: "dash"}, hovertemplate: "Trial %{x}<br>error %{y}<extra></extra>",
+        });
+      }
+      await draw(c.node, traces, baseLayout({
+        showlegend: true, legend: {orientation: "h", x: 0, y: 1.02, yanchor: "bottom"},
+        xaxis: axis("Trial"), yaxis: axis("Terminator improvement", {rangemode: "tozero"}),
+        margin: {l: 56, r: 12, t: 30, b: 44},
       }));
     }
 
@@ -918,6 +946,17 @@
             attrs.length ? kvTable(attrs.map(([k, v]) => [k, el("pre", {}, typeof v === "string" ? v : JSON.stringify(v, null, 1))])) : el("p", {class: "muted"}, "None."))),
         el("section", {class: "panel"}, el("h2", {}, "Intermediate values"),
           t.intermediate_values.length ? ivNode : el("p", {class: "muted"}, "None reported.")),
+        el("section", {class: "panel"}, el("h2", {}, "Artifacts"),
+          (t.artifacts || []).length
+            ? el("table", {class: "data", id: "trial-artifacts"},
+              el("thead", {}, el("tr", {}, el("th", {}, "File name"), el("th", {}, "MIME type"), el("th", {}, "Encoding"), el("th", {}, "Artifact id"))),
+              el("tbody", {}, ...t.artifacts.map((a) => el("tr", {},
+                el("td", {}, t.artifact_downloads
+                  ? el("a", {href: this.url + "/artifacts/" + encodeURIComponent(a.artifact_id), download: a.filename}, a.filename)
+                  : a.filename),
+                el("td", {}, a.mimetype),
+                el("td", {class: "muted"}, a.encoding || "—"), el("td", {class: "mono"}, a.artifact_id)))))
+            : el("p", {class: "muted"}, "None uploaded.")),
         el("section", {class: "panel"}, el("details", {open: sysOpen}, el("summary", {}, "System attributes (" + sys.length + ")"),
           sys.length ? kvTable(sys.map(([k, v]) => [k, el("pre", {}, JSON.stringify(v, null, 1))])) : el("p", {class: "muted"}, "None."))),
       ];
