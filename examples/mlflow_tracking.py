@@ -1,4 +1,4 @@
-"""Track a study in MLflow: one run per trial, nested under one run for the study.
+"""Track a study in MLflow: one run per trial, in an experiment named after the study.
 
 Run: python examples/mlflow_tracking.py   (needs: pip install ".[mlflow]")
 Everything stays local: the tracking store is a SQLite file in a new temporary directory,
@@ -30,6 +30,8 @@ def log_loss(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
 def main() -> None:
     parzen.logging.set_verbosity(parzen.logging.WARNING)
     tracking_uri = f"sqlite:///{tempfile.mkdtemp(prefix='parzen-mlflow-')}/mlflow.db"
+    # As in Optuna, runs are top-level; create_study_run=True would nest them under one run
+    # per study.
     mlflc = MLflowCallback(tracking_uri=tracking_uri, metric_name="val_loss")
 
     # The decorator makes the trial's MLflow run active inside the objective, so plain
@@ -62,11 +64,11 @@ def main() -> None:
     assert experiment is not None
     best = client.search_runs(
         [experiment.experiment_id],
-        filter_string="tags.`parzen.trial_state` = 'COMPLETE'",
+        filter_string="tags.state = 'COMPLETE'",
         order_by=["metrics.val_loss ASC"],
         max_results=1,
     )[0]
-    print(f"Best trial {best.data.tags['parzen.trial_number']}: val_loss {study.best_value:.4f}")
+    print(f"Best trial {best.data.tags['number']}: val_loss {study.best_value:.4f}")
     print(f"  params in MLflow: {best.data.params}")
     print(f"View: mlflow ui --backend-store-uri {tracking_uri}")
 

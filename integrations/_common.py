@@ -228,12 +228,19 @@ class Reporter:
         memo[id(self)] = clone
         return clone
 
-    def check_direction(self, metric: str, higher_is_better: bool | None) -> None:
+    def check_direction(
+        self, metric: str, higher_is_better: bool | None, *, strict: bool = False
+    ) -> None:
         """Warn once if ``metric`` improves the other way from the study's objective.
 
         Args:
             metric: The monitored metric's name, for the message.
             higher_is_better: Which way the metric improves; None skips the check.
+            strict: Raise instead of warning, for frameworks that say which way each metric
+                improves (a guess from the name only warns).
+
+        Raises:
+            ValueError: ``strict`` and the directions disagree.
         """
         if self._direction_checked:
             return
@@ -244,14 +251,15 @@ class Reporter:
         metric_way = "higher" if higher_is_better else "lower"
         study_way = "maximize" if maximizes else "minimize"
         fix = "maximize" if higher_is_better else "minimize"
-        warnings.warn(
+        message = (
             f"{self.adapter} monitors {metric!r}, for which {metric_way} is better, but the study "
             f"is set to {study_way}: the pruner would stop the best trials. Create the study "
             f"with direction={fix!r}, or monitor a metric that improves the way the study "
-            "optimizes.",
-            UserWarning,
-            stacklevel=3,
+            "optimizes."
         )
+        if strict:
+            raise ValueError(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
 
     def report(self, value: float, step: int) -> bool:
         """Report ``value`` at ``step`` and return whether the pruner asks to stop."""

@@ -28,13 +28,17 @@ def check_metric_name(metric_name: str | Sequence[str]) -> str | list[str]:
 def metric_names(owner: str, metric_name: str | list[str], study: Study) -> list[str]:
     """The name each objective's value is logged under.
 
-    The default ``"value"`` gives way to the study's own names (``Study.set_metric_names``); a
-    single name gets ``_0``, ``_1``, ... suffixes in a multi-objective study.
+    As in Optuna, a single name gets ``_0``, ``_1``, ... suffixes in a multi-objective study,
+    and the names set with ``Study.set_metric_names`` play no part.
+
+    Example:
+        >>> import parzen
+        >>> study = parzen.create_study(directions=["minimize", "maximize"])
+        >>> metric_names("MLflowCallback", "loss", study)
+        ['loss_0', 'loss_1']
     """
     n_objectives = len(study.directions)
     if isinstance(metric_name, str):
-        if metric_name == "value" and study.metric_names is not None:
-            return list(study.metric_names)
         if n_objectives == 1:
             return [metric_name]
         return [f"{metric_name}_{i}" for i in range(n_objectives)]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from parzen.integrations._common import (
     Reporter,
     guess_higher_is_better,
-    lookup_metric,
     missing_framework_error,
     require_version,
+    unknown_name_message,
 )
 
 _import_error: ImportError | None = None
@@ -93,21 +94,33 @@ class KerasPruningCallback(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Report ``logs[monitor]`` at ``epoch``; raise if the trial is pruned.
 
+        A ``monitor`` that Keras did not log this epoch (a misspelled name, or a ``val_``
+        metric without validation data) warns, naming the metrics that exist, and training
+        goes on unpruned, as with Optuna's callback.
+
         Raises:
             parzen.TrialPruned: the pruner asks to stop.
-            ValueError: Keras logged nothing under ``monitor`` this epoch.
         """
         if (epoch + 1) % self._interval != 0:
             return
-        value = lookup_metric(
-            logs or {},
-            self._monitor,
-            where=" in the epoch's Keras logs",
-            hint=(
-                "Pass one of them as monitor=; 'val_' names need validation_data= or "
-                "validation_split= in fit()."
-            ),
-        )
+        logs = logs or {}
+        if self._monitor not in logs:
+            warnings.warn(
+                unknown_name_message(
+                    self._monitor,
+                    logs,
+                    what="metric",
+                    where=" in the epoch's Keras logs, so the trial is not pruned",
+                    hint=(
+                        "Pass one of them as monitor=; 'val_' names need validation_data= or "
+                        "validation_split= in fit()."
+                    ),
+                ),
+                UserWarning,
+                stacklevel=2,
+            )
+            return
+        value = logs[self._monitor]
         step = int(epoch)
         if self._reporter.report(float(value), step):
             raise self._reporter.pruned(step)

@@ -55,6 +55,11 @@ class LightGBMPruningCallback:
         ImportError: LightGBM>=3.3 is not installed.
         ValueError: ``report_interval`` is not a positive int.
 
+    The metric must improve the way the study optimizes (``"auc"`` with
+    ``direction="maximize"``, ``"binary_logloss"`` with ``"minimize"``): LightGBM says which
+    way each metric improves, and a mismatch raises ValueError at the first report, since the
+    pruner would otherwise stop the best trials.
+
     Example:
         >>> import lightgbm as lgb
         >>> import parzen
@@ -108,7 +113,8 @@ class LightGBMPruningCallback:
 
         Raises:
             parzen.TrialPruned: the pruner asks to stop.
-            ValueError: no validation set or metric by the configured names was evaluated.
+            ValueError: no validation set or metric by the configured names was evaluated, or
+                the metric improves the other way from the study's direction.
         """
         iteration = int(env.iteration)
         if (iteration + 1) % self._report_interval != 0:
@@ -116,7 +122,7 @@ class LightGBMPruningCallback:
         results = _normalize(env.evaluation_result_list or [])
         is_cv = any(len(result) == 5 for result in env.evaluation_result_list or [])
         value, higher_is_better = self._find(results, is_cv=is_cv)
-        self._reporter.check_direction(self._metric, higher_is_better)
+        self._reporter.check_direction(self._metric, higher_is_better, strict=True)
         if self._reporter.report(value, iteration):
             raise self._reporter.pruned(iteration)
 
@@ -166,3 +172,7 @@ def _normalize(result_list: Sequence[Any]) -> dict[str, dict[str, tuple[float, b
                 data_name = _CV_DEFAULT_SET
         results.setdefault(data_name, {})[metric_name] = (value, higher_is_better)
     return results
+
+
+# The stepwise tuner (Optuna's LightGBMTuner) lives in its own package; re-exported here.
+from parzen.integrations._lightgbm_tuner import LightGBMTuner, LightGBMTunerCV, train  # noqa: E402, F401

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from parzen.integrations._common import (
     Reporter,
     guess_higher_is_better,
-    lookup_metric,
     missing_framework_error,
     require_version,
+    unknown_name_message,
 )
 
 _import_error: ImportError | None = None
@@ -45,7 +46,8 @@ class PyTorchLightningPruningCallback(Callback):
     The value reported is ``trainer.callback_metrics[monitor]`` when a validation run of
     ``trainer.fit`` ends (the sanity check is skipped), at the 0-based epoch as step; when
     several validations run per epoch (``val_check_interval`` < 1), the epoch's first is
-    reported.
+    reported. A ``monitor`` missing from the metrics warns and training goes on, as with
+    Optuna's callback; ``trainer.validate`` and ``trainer.test`` runs warn and report nothing.
 
     In a single process, the callback raises :class:`parzen.TrialPruned` out of
     ``trainer.fit`` when the pruner asks to stop. With several processes (``strategy="ddp"``,
@@ -152,11 +154,21 @@ class PyTorchLightningPruningCallback(Callback):
 
         Raises:
             parzen.TrialPruned: the pruner asks to stop, in a single-process run.
-            ValueError: nothing was logged under ``monitor``, in a single-process run.
             RuntimeError: under several processes, on every rank, when rank 0 failed to
                 report (the message quotes rank 0's error).
         """
-        if trainer.sanity_checking or trainer.state.fn != TrainerFn.FITTING:
+        if trainer.sanity_checking:
+            return
+        if trainer.state.fn != TrainerFn.FITTING:
+            # Optuna's callback would report this value as one more step of the trial.
+            stage = getattr(trainer.state.fn, "value", "validation")
+            warnings.warn(
+                f"{type(self).__name__} reports only the validations of Trainer.fit; this "
+                f"{stage} run's {self._monitor!r} is not reported to trial "
+                f"{self._reporter.trial.number}.",
+                UserWarning,
+                stacklevel=2,
+            )
             return
         epoch = int(trainer.current_epoch)
         if epoch == self._last_reported_epoch:
@@ -199,13 +211,25 @@ class PyTorchLightningPruningCallback(Callback):
             raise self._reporter.pruned(epoch)
 
     def _report(self, trainer: Trainer, epoch: int) -> bool:
-        value = lookup_metric(
-            trainer.callback_metrics,
-            self._monitor,
-            where=" in trainer.callback_metrics",
-            hint="Pass one of them as monitor=, or log it with self.log() in validation_step.",
-        )
-        return self._reporter.report(float(value), epoch)
+        metrics = trainer.callback_metrics
+        if self._monitor not in metrics:
+            # As Optuna's callback: warn, and train on unpruned.
+            warnings.warn(
+                unknown_name_message(
+                    self._monitor,
+                    metrics,
+                    what="metric",
+                    where=" in trainer.callback_metrics, so the trial is not pruned",
+                    hint=(
+                        "Pass one of them as monitor=, or log it with self.log() in "
+                        "validation_step."
+                    ),
+                ),
+                UserWarning,
+                stacklevel=3,
+            )
+            return False
+        return self._reporter.report(float(metrics[self._monitor]), epoch)
 
 
 def _is_in_memory(trial: Any) -> bool:

@@ -35,6 +35,7 @@ from parzen.integrations._common import (
 from parzen.pruners import BasePruner
 from parzen.samplers import BaseSampler
 from parzen.study import Study, StudyDirection, create_study
+from parzen.terminator import report_cross_validation_scores
 from parzen.trial import FrozenTrial, Trial
 
 try:
@@ -49,7 +50,7 @@ try:
 except ImportError as e:
     raise missing_framework_error("ParzenSearchCV", "scikit-learn", "sklearn", e) from e
 
-__all__ = ["ParzenSearchCV"]
+__all__ = ["OptunaSearchCV", "ParzenSearchCV"]
 
 _MINIMUM_VERSION = (1, 4)
 require_version("ParzenSearchCV", "scikit-learn", "sklearn", sklearn.__version__, _MINIMUM_VERSION)
@@ -142,10 +143,20 @@ class _Objective:
         self.pairwise = _is_pairwise(search.estimator)
         self.classifier = is_classifier(search.estimator)
         self.cv = check_cv(search.cv, y, classifier=self.classifier)
-        self.n_splits = self.cv.get_n_splits(X, y, groups)
-        # Every candidate sees the same folds, as in scikit-learn's searches; a subsample is
-        # drawn per trial and split afresh.
-        self.splits = list(self.cv.split(X, y, groups)) if self._subsample_size() is None else None
+        # One subsample per fit, as in OptunaSearchCV, and every candidate sees the same
+        # folds of it, as in scikit-learn's searches.
+        size = self._subsample_size()
+        if size is None:
+            self.sample_indices = np.arange(self.n_samples)
+        else:
+            rng = np.random.default_rng(settings.seed)
+            self.sample_indices = np.sort(rng.choice(self.n_samples, size=size, replace=False))
+            self.X = _index_rows(X, self.sample_indices, self.pairwise)
+            self.y = None if y is None else _safe_indexing(y, self.sample_indices)
+            self.groups = None if groups is None else _safe_indexing(groups, self.sample_indices)
+            self.fit_params = _index_fit_params(fit_params, self.sample_indices, self.n_samples)
+        self.n_splits = self.cv.get_n_splits(self.X, self.y, self.groups)
+        self.splits = list(self.cv.split(self.X, self.y, self.groups))
         self.lock = threading.Lock()
         self.records: dict[int, _Record] = {}
         self.numbers: list[int] = []
@@ -156,7 +167,7 @@ class _Objective:
         with self.lock:
             self.numbers.append(trial.number)
         params = self._sample(trial)
-        X, y, fit_params, splits = self._data(trial)
+        X, y, fit_params, splits = self.X, self.y, self.fit_params, self.splits
         if self.search.enable_pruning:
             folds = self._evaluate_incrementally(trial, params, X, y, fit_params, splits)
         else:
@@ -169,6 +180,10 @@ class _Objective:
             self.records[trial.number] = record
         for key, value in _user_attrs(record, self.settings, self.search).items():
             trial.set_user_attr(key, value)
+        test_scores = record.scores("test", self.settings.study_metric)
+        if len(test_scores) > 1:
+            # For parzen.terminator's CrossValidationErrorEvaluator.
+            report_cross_validation_scores(trial, test_scores)
         # NaN (a fold failed, error_score=nan) makes the study record the trial as FAIL;
         # cv_results_ still lists it, as scikit-learn lists failed candidates.
         return float(np.mean(record.scores("test", self.settings.study_metric)))
@@ -204,21 +219,6 @@ class _Objective:
                 "int or a splitter (e.g. KFold(5)) as cv, or subsample=1.0."
             )
         return max(size, 1)
-
-    def _data(self, trial: Trial) -> tuple[Any, Any, dict[str, Any], list[Any]]:
-        if self.splits is not None:
-            return self.X, self.y, self.fit_params, self.splits
-        size = self._subsample_size()
-        assert size is not None
-        rng = np.random.default_rng(
-            None if self.settings.seed is None else [self.settings.seed, trial.number]
-        )
-        indices = np.sort(rng.choice(self.n_samples, size=size, replace=False))
-        X = _index_rows(self.X, indices, self.pairwise)
-        y = None if self.y is None else _safe_indexing(self.y, indices)
-        groups = None if self.groups is None else _safe_indexing(self.groups, indices)
-        fit_params = _index_fit_params(self.fit_params, indices, self.n_samples)
-        return X, y, fit_params, list(self.cv.split(X, y, groups))
 
     def _estimator(self, params: Mapping[str, Any]) -> Any:
         # Estimators among the parameters (a callable space may return some) are cloned so
@@ -443,8 +443,9 @@ class ParzenSearchCV(MetaEstimatorMixin, BaseEstimator):
             of the metric that picks the best candidate; or a callable taking
             ``cv_results_`` and returning ``best_index_``; or False.
         error_score: ``"raise"`` to raise a failing fit's error, or the score (NaN by
-            default) that a failing fit gets, with a ``FitFailedWarning``. If every fit
-            fails, ``fit`` raises a ValueError.
+            default) that a failing fit gets, with a ``FitFailedWarning``. A trial whose
+            score is NaN fails; if every fit fails with NaN and ``refit`` is set, ``fit``
+            raises a ValueError, as there is no best candidate to refit.
         return_train_score: Also score each fold's training part (``*_train_*`` columns).
         n_jobs: Trials run in parallel threads; None for 1, -1 for one per CPU.
         random_state: Seeds the default sampler and the subsampling; an int makes two
@@ -459,8 +460,9 @@ class ParzenSearchCV(MetaEstimatorMixin, BaseEstimator):
             the folds' mean score after each, and stop the trial when the pruner says so.
             The estimator must have ``partial_fit``.
         max_iter: ``partial_fit`` iterations per fold when ``enable_pruning``.
-        subsample: The share (float in (0, 1]) or number (int) of samples that each
-            trial cross-validates on, drawn at random per trial; refitting uses all.
+        subsample: The share (float in (0, 1]) or number (int) of samples that the
+            trials cross-validate on, drawn at random once per ``fit`` (seeded by
+            ``random_state``; see ``sample_indices_``); refitting uses all.
         callbacks: Called as ``callback(study, frozen_trial)`` after each trial.
         catch: Exception classes that fail a trial without stopping the search (with
             ``error_score="raise"``, or errors outside fitting and scoring).
@@ -484,6 +486,12 @@ class ParzenSearchCV(MetaEstimatorMixin, BaseEstimator):
         study_: The study that ran the trials.
         trials_: The trials of this ``fit`` (all states), in order.
         n_trials_: How many trials this ``fit`` ran.
+        n_iter_: The most training iterations a candidate ran: ``partial_fit`` calls per
+            fold with ``enable_pruning`` (``max_iter`` unless every trial was pruned), else
+            1 (one ``fit`` per fold).
+        sample_indices_: The indices of the samples the trials cross-validated on (all of
+            them unless ``subsample`` < 1).
+        user_attrs_: The study's user attributes (see :meth:`set_user_attr`).
         classes_, n_features_in_, feature_names_in_: Those of ``best_estimator_``.
 
     Example:
@@ -594,12 +602,20 @@ class ParzenSearchCV(MetaEstimatorMixin, BaseEstimator):
                 callbacks=settings.callbacks,
             )
         records = [objective.records[number] for number in sorted(objective.records)]
-        _raise_or_warn_about_failures(records, settings, len(objective.numbers))
+        _raise_or_warn_about_failures(
+            records, settings, len(objective.numbers), refit=bool(self.refit)
+        )
 
         ran = set(objective.numbers)
         self.study_ = study
         self.trials_ = [t for t in study.get_trials(deepcopy=True) if t.number in ran]
         self.n_trials_ = len(self.trials_)
+        self.sample_indices_ = objective.sample_indices
+        self.n_iter_ = (
+            max([len(t.intermediate_values) for t in self.trials_], default=0) or 1
+            if self.enable_pruning
+            else 1
+        )
         self.multimetric_ = settings.multimetric
         self.scorer_ = (
             settings.scorers if settings.multimetric else settings.scorers[_SINGLE_METRIC]
@@ -667,7 +683,7 @@ class ParzenSearchCV(MetaEstimatorMixin, BaseEstimator):
     def _check_params(self) -> _Settings:
         name = type(self).__name__
         if not hasattr(self.estimator, "fit"):
-            raise TypeError(
+            raise ValueError(
                 f"The 'estimator' parameter of {name} must be a scikit-learn estimator (with "
                 f"a fit method), got {self.estimator!r}."
             )
@@ -784,7 +800,7 @@ class ParzenSearchCV(MetaEstimatorMixin, BaseEstimator):
                         " For a list of candidate values use "
                         f"CategoricalDistribution({list(distribution)!r})."
                     )
-                raise TypeError(
+                raise ValueError(
                     f"param_distributions[{key!r}] must be a parzen distribution "
                     "(FloatDistribution, IntDistribution or CategoricalDistribution from "
                     f"parzen.distributions), got {distribution!r} "
@@ -993,14 +1009,66 @@ class ParzenSearchCV(MetaEstimatorMixin, BaseEstimator):
         tags.input_tags = copy.deepcopy(inner.input_tags)
         return tags
 
+    @property
+    def _estimator_type(self) -> str | None:
+        # OptunaSearchCV's, and older scikit-learn's, way of telling a classifier; newer
+        # scikit-learn keeps it in the tags only.
+        if _NEW_TAGS:
+            from sklearn.utils import get_tags
+
+            try:
+                estimator_type: str | None = get_tags(self.estimator).estimator_type
+            except Exception:  # not a scikit-learn estimator
+                return None
+            return estimator_type
+        return getattr(self.estimator, "_estimator_type", None)
+
     if not _NEW_TAGS:
 
         def _more_tags(self) -> dict[str, Any]:
             return {"pairwise": _is_pairwise(self.estimator)}
 
-        @property
-        def _estimator_type(self) -> str | None:
-            return getattr(self.estimator, "_estimator_type", None)
+    # -- the study, as OptunaSearchCV exposes it -----------------------------------------
+
+    @property
+    def user_attrs_(self) -> dict[str, Any]:
+        """The study's user attributes.
+
+        Raises:
+            sklearn.exceptions.NotFittedError: ``fit`` has not run yet.
+        """
+        self._check_fitted()
+        return self.study_.user_attrs
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Set a user attribute of the study (JSON data).
+
+        Raises:
+            sklearn.exceptions.NotFittedError: ``fit`` has not run yet.
+        """
+        self._check_fitted()
+        self.study_.set_user_attr(key, value)
+
+    def trials_dataframe(self, *args: Any, **kwargs: Any) -> Any:
+        """The study's trials as a pandas DataFrame: :meth:`parzen.study.Study.trials_dataframe`.
+
+        The objective's column is ``value``, as with OptunaSearchCV, although the study
+        names its metric after the score (``values_score`` in the study's own frame).
+
+        Raises:
+            sklearn.exceptions.NotFittedError: ``fit`` has not run yet.
+        """
+        self._check_fitted()
+        frame = self.study_.trials_dataframe(*args, **kwargs)
+        names = self.study_.metric_names
+        if names is not None and len(names) == 1:
+            frame = frame.rename(columns={f"values_{names[0]}": "value"})
+        return frame
+
+
+OptunaSearchCV = ParzenSearchCV
+"""Optuna's name for :class:`ParzenSearchCV`, so that ``optuna.integration.OptunaSearchCV``
+code runs after ``import parzen as optuna``."""
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -1189,7 +1257,9 @@ def _user_attrs(record: _Record, settings: _Settings, search: ParzenSearchCV) ->
     return attrs
 
 
-def _raise_or_warn_about_failures(records: list[_Record], settings: _Settings, n_ran: int) -> None:
+def _raise_or_warn_about_failures(
+    records: list[_Record], settings: _Settings, n_ran: int, *, refit: bool
+) -> None:
     if not records:
         raise ValueError(
             f"None of the {n_ran} trial(s) finished cross-validation: every one was pruned or "
@@ -1198,7 +1268,10 @@ def _raise_or_warn_about_failures(records: list[_Record], settings: _Settings, n
         )
     n_fits = sum(len(r.folds) for r in records)
     fit_errors = [f.fit_error for r in records for f in r.folds if f.fit_error is not None]
-    if len(fit_errors) == n_fits:
+    if len(fit_errors) == n_fits and refit and np.isnan(float(settings.error_score)):
+        # Every trial failed (NaN): there is no best candidate to refit. Otherwise the search
+        # ends as OptunaSearchCV's does: a numeric error_score gives complete trials with
+        # that score, and without refit a NaN one leaves failed trials to look at.
         raise ValueError(
             f"All the {n_fits} fits failed; the estimator or its parameters are likely wrong. "
             f"The errors:\n{_summarize(fit_errors)}"

@@ -154,13 +154,20 @@ class TensorBoardCallback:
     After each trial the callback writes, under ``dirname``:
 
     * ``trial-<number>/``: the trial's HParams session (its parameters, start and end time
-      and status) and its scalars: each objective value under its metric name and the
-      intermediate values under ``"intermediate_value"`` at their steps;
+      and status) and its scalars: each objective value under its metric name, at the trial
+      number as step, and the intermediate values under ``"intermediate_value"`` at their
+      steps;
     * at the top level, the HParams experiment: every parameter seen so far with its domain
       (an interval for float and int parameters, the choices for categorical ones) and the
       metrics. When a trial brings a new parameter or widens a domain, the experiment is
       rewritten (a TensorBoard already running shows the change after a reload of the page
       from a restarted server).
+
+    This is the layout of Optuna's ``TensorBoardCallback``: the same run names, HParams
+    domains (an interval for float and int parameters, the choices for categorical ones),
+    session group names and metric scalars, so dashboards and scripts that read Optuna's logs
+    read these. Beyond it: intermediate values, multi-objective studies, and a session for
+    pruned and failed trials too (Optuna writes complete trials only).
 
     Complete trials end with status ``STATUS_SUCCESS``, failed ones with ``STATUS_FAILURE``;
     TensorBoard has no status for pruning, so pruned trials end with ``STATUS_UNKNOWN``, which
@@ -297,8 +304,12 @@ class TensorBoardCallback:
         for step, value in sorted(trial.intermediate_values.items()):
             events.append(self._event(self._scalar(INTERMEDIATE_METRIC, value), step=step))
         if trial.state == TrialState.COMPLETE and trial.values is not None:
+            # At the trial number as step, as Optuna writes it: the Scalars tab then plots
+            # the objective across trials.
             for name, value in zip(metric_names, trial.values):
-                events.append(self._event(self._scalar(name, value), step=0, wall_time=end_secs))
+                events.append(
+                    self._event(self._scalar(name, value), step=trial.number, wall_time=end_secs)
+                )
         session_end = plugin_data.SessionEndInfo(
             status=_status(tb.api_pb2, trial.state), end_time_secs=end_secs
         )

@@ -1,4 +1,8 @@
-"""Log a study's trials to Weights & Biases: all in one run, or one run per trial."""
+"""Log a study's trials to Weights & Biases, as Optuna's ``WeightsAndBiasesCallback`` does.
+
+W&B is reached through the module attribute ``wandb``, which imports the real package on first
+use: tests and users patch ``parzen.integrations.wandb.wandb`` as they patch Optuna's.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from parzen.integrations._common import missing_framework_error, require_version
 from parzen.integrations._tracking import check_metric_name, metric_names
-from parzen.study import StudyDirection
-from parzen.trial import TrialState
 
 if TYPE_CHECKING:
     from parzen.study import Study
@@ -21,49 +23,55 @@ _EXTRA = "wandb"
 # reinit="create_new" (several runs alive in one process) arrived in 0.19.10.
 _MINIMUM_VERSION = (0, 19, 10)
 
-INTERMEDIATE_METRIC = "intermediate_value"
-"""The metric under which a trial's own run holds its intermediate values."""
-INTERMEDIATE_STEP = "intermediate_step"
-"""The step metric that the intermediate values are plotted against."""
-TRIAL_NUMBER = "trial_number"
-"""The step metric that a study run's per-trial values are plotted against."""
-
 
 def _import_wandb() -> Any:
     try:
-        import wandb
+        import wandb as module
     except ImportError as e:
         raise missing_framework_error("WeightsAndBiasesCallback", "wandb", _EXTRA, e) from e
     require_version(
-        "WeightsAndBiasesCallback", "wandb", _EXTRA, wandb.__version__, _MINIMUM_VERSION
+        "WeightsAndBiasesCallback", "wandb", _EXTRA, module.__version__, _MINIMUM_VERSION
     )
-    return wandb
+    return module
+
+
+class _LazyWandb:
+    """Stands for the ``wandb`` module and imports it on first attribute access."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_import_wandb(), name)
+
+    def __repr__(self) -> str:
+        return "<wandb, imported on first use>"
+
+
+wandb: Any = _LazyWandb()
+"""The ``wandb`` module, imported on first use; patch it to fake W&B."""
 
 
 class WeightsAndBiasesCallback:
     """Log each finished trial to Weights & Biases.
 
-    By default all trials go to one W&B run, the study's: each trial logs a row with its
-    parameters, its objective values under their metric names, ``trial_number`` (the step the
-    values are plotted against) and ``trial_state``; the run's summary keeps the best value of
-    each objective (``summary["loss"]["min"]``, or ``["max"]`` for a maximized one). The
-    study's run is the active W&B run (``wandb.run``) if there is one, else one started with
-    ``wandb.init(**wandb_kwargs)``; finish it with ``wandb.finish()`` when the study is done.
+    By default all trials go to one W&B run, started with ``wandb.init(**wandb_kwargs)``
+    when the callback is created. After each trial the callback calls, on ``wandb.run``:
 
-    With ``as_multirun=True`` every trial gets its own run, named ``trial-<number>`` and
-    grouped under the study's name (unless ``wandb_kwargs`` names them otherwise): its config
-    holds the trial's parameters, its history the intermediate values (``intermediate_value``
-    against ``intermediate_step``) and the objective values, its summary also
-    ``trial_number`` and ``trial_state``; the run finishes with the trial, with exit code 1 if
-    the trial failed. These runs never replace the active ``wandb.run``.
+    * ``config.update({"direction": [...]})`` with the study's direction names;
+    * ``log({**params, **values}, step=trial.number)``: one row per trial, holding the
+      trial's parameters and its objective values under their metric names (a pruned
+      trial's value is its last intermediate value; a failed trial has none).
 
-    To log from inside the objective, decorate it with :meth:`track_in_wandb`.
+    With ``as_multirun=True`` no run starts with the callback: every trial gets its own run,
+    started with ``wandb.init(**wandb_kwargs)`` (by :meth:`track_in_wandb` before the
+    objective, or by the callback after it), whose config also holds the trial's parameters,
+    whose one row also holds ``trial_number``, and which the callback finishes.
+
+    When :meth:`track_in_wandb` decorates the objective, the row is logged without a step,
+    since the objective may have logged steps of its own. Call ``wandb.finish()`` between two
+    studies run in one process.
 
     Args:
         metric_name: The objective's metric name, or one name per objective. A single name
-            for a multi-objective study is suffixed ``_0``, ``_1``, ...; with the default
-            ``"value"``, names set with :meth:`~parzen.study.Study.set_metric_names` are used
-            instead.
+            for a multi-objective study is suffixed ``_0``, ``_1``, ...
         wandb_kwargs: Arguments of ``wandb.init`` (``project``, ``entity``, ``mode``,
             ``dir``, ``tags``, ``config``...), used for every run the callback starts.
         as_multirun: One W&B run per trial instead of one per study.
@@ -87,8 +95,8 @@ class WeightsAndBiasesCallback:
         ...     return (x - 2) ** 2
         >>> study = parzen.create_study()
         >>> study.optimize(objective, n_trials=3, callbacks=[wandbc])
-        >>> wandb.run.summary["loss"]["min"] == study.best_value
-        True
+        >>> wandb.run.config["direction"]
+        ['MINIMIZE']
         >>> wandb.finish()
     """
 
@@ -96,10 +104,10 @@ class WeightsAndBiasesCallback:
         self,
         metric_name: str | Sequence[str] = "value",
         wandb_kwargs: Mapping[str, Any] | None = None,
-        *,
         as_multirun: bool = False,
     ) -> None:
-        self._wandb = _import_wandb()
+        if isinstance(wandb, _LazyWandb):
+            _import_wandb()  # a missing or old wandb fails here, not after the first trial
         self._metric_name = check_metric_name(metric_name)
         if wandb_kwargs is not None and not isinstance(wandb_kwargs, Mapping):
             raise TypeError(
@@ -109,45 +117,37 @@ class WeightsAndBiasesCallback:
         self._wandb_kwargs = dict(wandb_kwargs or {})
         self._as_multirun = as_multirun
         self._lock = threading.Lock()
-        # Runs already given their metric definitions (W&B run id -> metric names).
-        self._defined: dict[str, set[str]] = {}
-        # trial id -> the trial's run, started by track_in_wandb before the trial finished
+        # trial id -> the trial's run, started by track_in_wandb (as_multirun=True)
         self._trial_runs: dict[int, Any] = {}
+        # ids of the trials whose objective track_in_wandb decorates
+        self._tracked: set[int] = set()
         self._warned_shared_run = False
+        if not as_multirun:
+            wandb.init(**self._wandb_kwargs)
 
     # -- the callback -------------------------------------------------------------------------
 
     def __call__(self, study: Study, trial: FrozenTrial) -> None:
-        metric_names = self._metric_names(study)
-        if self._as_multirun:
-            self._log_trial_run(study, trial, metric_names)
-        else:
-            self._log_to_study_run(study, trial, metric_names)
-
-    def _log_to_study_run(self, study: Study, trial: FrozenTrial, metric_names: list[str]) -> None:
-        row: dict[str, Any] = dict(trial.params)
-        row[TRIAL_NUMBER] = trial.number
-        row["trial_state"] = trial.state.name
-        if trial.state == TrialState.COMPLETE and trial.values is not None:
-            row.update(zip(metric_names, trial.values))
+        names = metric_names("WeightsAndBiasesCallback", self._metric_name, study)
         with self._lock:
-            run = self._study_run(study, metric_names)
-            run.log(row)
-
-    def _log_trial_run(self, study: Study, trial: FrozenTrial, metric_names: list[str]) -> None:
-        with self._lock:
+            tracked = trial._trial_id in self._tracked
+            self._tracked.discard(trial._trial_id)
             run = self._trial_runs.pop(trial._trial_id, None)
+        row: dict[str, Any] = dict(trial.params)
+        if trial.values is not None:
+            row.update(zip(names, trial.values))
+        config: dict[str, Any] = {"direction": [d.name for d in study.directions]}
+        if self._as_multirun:
+            row["trial_number"] = trial.number
+            config.update(trial.params)
         if run is None:
-            run = self._init(self._trial_run_kwargs(study, trial, trial.params), new=True)
-        else:
-            run.config.update(trial.params, allow_val_change=True)
-        self._define(run, [INTERMEDIATE_METRIC], INTERMEDIATE_STEP, study)
-        for step, value in sorted(trial.intermediate_values.items()):
-            run.log({INTERMEDIATE_METRIC: value, INTERMEDIATE_STEP: step})
-        if trial.state == TrialState.COMPLETE and trial.values is not None:
-            run.log(dict(zip(metric_names, trial.values)))
-        run.summary.update({TRIAL_NUMBER: trial.number, "trial_state": trial.state.name})
-        run.finish(exit_code=1 if trial.state == TrialState.FAIL else 0)
+            run = wandb.run
+            if run is None:
+                run = wandb.init(**self._wandb_kwargs)
+        run.log(row, step=None if tracked else trial.number)
+        run.config.update(config)
+        if self._as_multirun:
+            run.finish()
 
     # -- logging from the objective -----------------------------------------------------------
 
@@ -156,7 +156,8 @@ class WeightsAndBiasesCallback:
 
         Inside the decorated objective, ``wandb.log`` writes to the run the callback logs the
         trial to: the study's run, or with ``as_multirun=True`` the trial's own run, started
-        before the objective and finished by the callback after it.
+        with ``wandb.init(**wandb_kwargs)`` before the objective and finished by the callback
+        after it.
 
         W&B has one ``wandb.run`` per process. With ``as_multirun=True`` and ``n_jobs > 1``,
         trials overlap and only the first of them can be ``wandb.run``: log through
@@ -187,13 +188,12 @@ class WeightsAndBiasesCallback:
         def decorator(func: Callable[[Trial], Any]) -> Callable[[Trial], Any]:
             @functools.wraps(func)
             def wrapper(trial: Trial) -> Any:
-                study = trial.study
-                metric_names = self._metric_names(study)  # fail before the trial runs
+                # Fail before the trial runs on a metric_name that does not fit the study.
+                metric_names("WeightsAndBiasesCallback", self._metric_name, trial.study)
+                with self._lock:
+                    self._tracked.add(trial._trial_id)
                 if self._as_multirun:
-                    self._start_trial_run(study, trial)
-                else:
-                    with self._lock:
-                        self._study_run(study, metric_names)
+                    self._start_trial_run(trial)
                 return func(trial)
 
             return wrapper
@@ -204,15 +204,14 @@ class WeightsAndBiasesCallback:
         """The W&B run that receives ``trial``'s data.
 
         With ``as_multirun=True``, the trial's own run while a :meth:`track_in_wandb`-decorated
-        objective runs; otherwise the study's run.
+        objective runs; otherwise ``wandb.run``, the study's run.
 
         Raises:
             RuntimeError: With ``as_multirun=True``, the trial has no run open: its objective
                 is not decorated with :meth:`track_in_wandb`, or the trial has finished.
         """
         if not self._as_multirun:
-            with self._lock:
-                return self._study_run(trial.study, self._metric_names(trial.study))
+            return wandb.run
         with self._lock:
             run = self._trial_runs.get(trial._trial_id)
         if run is None:
@@ -223,16 +222,14 @@ class WeightsAndBiasesCallback:
             )
         return run
 
-    def _start_trial_run(self, study: Study, trial: Trial) -> None:
-        kwargs = self._trial_run_kwargs(study, trial, {})
+    def _start_trial_run(self, trial: Trial) -> None:
         with self._lock:
-            # The trial becomes wandb.run when no other run is open, so that plain wandb.log
-            # works; W&B has only one, so trials that overlap it get runs of their own aside.
-            if self._wandb.run is None and not self._trial_runs:
-                run = self._init(kwargs, new=False)
+            if not self._trial_runs:
+                run = wandb.init(**self._wandb_kwargs)
             else:
-                run = self._init(kwargs, new=True)
-                if self._trial_runs and not self._warned_shared_run:
+                # W&B has one wandb.run: a trial that overlaps another gets a run aside.
+                run = wandb.init(**{**self._wandb_kwargs, "reinit": "create_new"})
+                if not self._warned_shared_run:
                     self._warned_shared_run = True
                     warnings.warn(
                         "Trials run in parallel with as_multirun=True: wandb.log() inside the "
@@ -241,55 +238,3 @@ class WeightsAndBiasesCallback:
                         stacklevel=4,
                     )
             self._trial_runs[trial._trial_id] = run
-
-    # -- W&B runs -----------------------------------------------------------------------------
-
-    def _init(self, kwargs: dict[str, Any], *, new: bool) -> Any:
-        if new:
-            kwargs = {**kwargs, "reinit": "create_new"}
-        return self._wandb.init(**kwargs)
-
-    def _study_run(self, study: Study, metric_names: list[str]) -> Any:
-        """The active W&B run, started if there is none. Call with the lock held."""
-        run = self._wandb.run
-        if run is None:
-            run = self._init(self._wandb_kwargs, new=False)
-        if run.id not in self._defined:
-            directions = [d.name for d in study.directions]
-            run.config.update(
-                {"parzen_study_name": study.study_name, "parzen_directions": directions},
-                allow_val_change=True,
-            )
-        self._define(run, metric_names, TRIAL_NUMBER, study)
-        return run
-
-    def _define(self, run: Any, names: list[str], step_metric: str, study: Study) -> None:
-        defined = self._defined.setdefault(run.id, set())
-        missing = [n for n in names if n not in defined]
-        if not missing:
-            return
-        if step_metric not in defined:
-            run.define_metric(step_metric)
-            defined.add(step_metric)
-        for name in missing:
-            summary = None
-            if name != INTERMEDIATE_METRIC:
-                # W&B's summary keeps the best value of each objective, not the last one.
-                direction = study.directions[names.index(name)]
-                summary = "max" if direction == StudyDirection.MAXIMIZE else "min"
-            run.define_metric(name, step_metric=step_metric, summary=summary)
-            defined.add(name)
-
-    def _trial_run_kwargs(
-        self, study: Study, trial: Trial | FrozenTrial, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        kwargs = dict(self._wandb_kwargs)
-        kwargs.setdefault("name", f"trial-{trial.number}")
-        kwargs.setdefault("group", study.study_name)
-        config = dict(kwargs.get("config") or {})
-        config.update(params)
-        kwargs["config"] = config
-        return kwargs
-
-    def _metric_names(self, study: Study) -> list[str]:
-        return metric_names("WeightsAndBiasesCallback", self._metric_name, study)

@@ -358,3 +358,12 @@ def serve_storage(
 def ensure_plugin(dask_scheduler: Any = None) -> None:
     """Run on the scheduler: make sure the plugin (and so its handlers) exists."""
     install_plugin(dask_scheduler)
+
+
+def base_storage(name: str, dask_scheduler: Any = None) -> BaseStorage:
+    """Run on the scheduler: the storage served under ``name``."""
+    served = install_plugin(dask_scheduler).served.get(name)
+    if served is None:
+        raise KeyError(f"The Dask scheduler serves no DaskStorage named {name!r}.")
+    storage: BaseStorage = served.storage
+    return storage

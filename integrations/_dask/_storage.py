@@ -21,8 +21,14 @@ from parzen._records.study_summary import FrozenStudy
 from parzen.distributions import BaseDistribution, distribution_to_json
 from parzen.exceptions import StorageInternalError
 from parzen.integrations._dask import _codec
-from parzen.integrations._dask._scheduler import STORAGE_HANDLER, import_distributed, serve_storage
+from parzen.integrations._dask._scheduler import (
+    STORAGE_HANDLER,
+    base_storage,
+    import_distributed,
+    serve_storage,
+)
 from parzen.storages import BaseStorage, InMemoryStorage
+from parzen.storages._base import check_name, check_template_names
 from parzen.storages._heartbeat import check_heartbeat_settings
 from parzen.trial import FrozenTrial, TrialState
 
@@ -63,7 +69,9 @@ class DaskStorage(BaseStorage):
             or ``RDBStorage``, without heartbeats of its own).
         name: the storage's name on the scheduler; a random one by default. A second
             DaskStorage with the same name and settings connects to the same storage.
-        client: the ``distributed.Client`` of the cluster; by default the current one.
+        client: the ``distributed.Client`` of the cluster; by default the current one. It
+            must be synchronous: a study's storage calls block, and an ``asynchronous=True``
+            client raises ValueError saying so.
         heartbeat_interval: seconds between heartbeats of a running trial; None disables them.
         grace_period: seconds without a heartbeat after which a RUNNING trial is failed;
             twice ``heartbeat_interval`` by default.
@@ -136,8 +144,16 @@ class DaskStorage(BaseStorage):
         )
         self._failed_trial_callback = failed_trial_callback
         self._init_local_state(client if client is not None else _current_client())
-        spec["grace"] = self.grace_period
         assert self._client is not None
+        if self._client.asynchronous:
+            # Optuna code awaits DaskStorage(client=async_client) and then fails on the first
+            # storage call with "'coroutine' object is not iterable"; say why, up front.
+            raise ValueError(
+                "DaskStorage makes blocking calls to the scheduler (a study's methods are not "
+                "coroutines), so it needs a synchronous Client; create the Client without "
+                "asynchronous=True (it may connect to the same scheduler)."
+            )
+        spec["grace"] = self.grace_period
         try:
             reply = self._client.run_on_scheduler(
                 serve_storage, self._name, spec, storage if spec["kind"] == "object" else None
@@ -172,6 +188,33 @@ class DaskStorage(BaseStorage):
     def name(self) -> str:
         """The storage's name on the scheduler."""
         return self._name
+
+    def get_base_storage(self) -> BaseStorage:
+        """The storage this handle forwards to, as the scheduler holds it.
+
+        With a scheduler in this process (``LocalCluster(processes=False)``) it is the very
+        object the scheduler serves; with a remote scheduler, a copy of it sent back by Dask,
+        which must then be picklable (an in-memory or a journal storage is).
+
+        Returns:
+            The wrapped storage: an :class:`~parzen.storages.InMemoryStorage` unless the
+            DaskStorage was created with a URL or a storage object.
+
+        Example:
+            >>> import parzen
+            >>> from distributed import Client, LocalCluster
+            >>> from parzen.integrations.dask import DaskStorage
+            >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as c:
+            ...     with Client(c) as client:
+            ...         storage = DaskStorage(client=client)
+            ...         type(storage.get_base_storage()).__name__
+            'InMemoryStorage'
+        """
+        try:
+            storage: BaseStorage = self._get_client().run_on_scheduler(base_storage, self._name)
+        except OSError as e:
+            raise self._unreachable(e) from e
+        return storage
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -231,10 +274,12 @@ class DaskStorage(BaseStorage):
         self._finished.clear()
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_name(key, "study user attribute key")
         value = _codec.json_value(value, f"study user attribute {key!r}")
         self._call("set_study_user_attr", study_id, key, value)
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_name(key, "study system attribute key")
         value = _codec.json_value(value, f"study system attribute {key!r}")
         self._call("set_study_system_attr", study_id, key, value)
 
@@ -263,6 +308,8 @@ class DaskStorage(BaseStorage):
     # -- trials: writes ---------------------------------------------------------------------
 
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        if template_trial is not None:
+            check_template_names(template_trial)
         template = None if template_trial is None else _codec.encode_trial(template_trial)
         return int(self._call("create_new_trial", study_id, template))
 
@@ -293,10 +340,12 @@ class DaskStorage(BaseStorage):
         self._call("set_trial_intermediate_value", trial_id, int(step), float(intermediate_value))
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        check_name(key, "user attribute key")
         value = _codec.json_value(value, f"user attribute {key!r}")
         self._call("set_trial_user_attr", trial_id, key, value)
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        check_name(key, "system attribute key")
         value = _codec.json_value(value, f"system attribute {key!r}")
         self._call("set_trial_system_attr", trial_id, key, value)
 

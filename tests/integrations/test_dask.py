@@ -382,7 +382,6 @@ def test_in_memory_study_is_refused_with_the_fix(client: distributed.Client) -> 
         ({"storage": 3}, TypeError, "storage must be None, a database URL or a storage"),
         ({"storage": parzen.storages.InMemoryStorage()}, TypeError, "pass storage=None"),
         ({"heartbeat_interval": 0}, ValueError, "heartbeat_interval must be a positive"),
-        ({"grace_period": 5}, ValueError, "needs heartbeats"),
         ({"client": "tcp://x"}, TypeError, "client must be a distributed.Client"),
     ],
 )
@@ -392,6 +391,13 @@ def test_bad_arguments_are_explained(
     kwargs.setdefault("client", client)
     with pytest.raises(error, match=match):
         DaskStorage(**kwargs)
+
+
+def test_grace_period_without_heartbeats_warns_as_it_does_nothing(
+    client: distributed.Client,
+) -> None:
+    with pytest.warns(UserWarning, match="no effect without heartbeats"):
+        DaskStorage(grace_period=5, client=client)
 
 
 def test_same_name_connects_and_different_settings_are_refused(
@@ -404,6 +410,53 @@ def test_same_name_connects_and_different_settings_are_refused(
     assert len(parzen.load_study(study_name="s", storage=second).trials) == 2
     with pytest.raises(ValueError, match="already exists on this scheduler"):
         DaskStorage(name="shared-name", client=client, heartbeat_interval=5)
+
+
+def _dask_library(name: str) -> tuple[Any, Any, Any]:
+    """``(module, DaskStorage, BaseStorage)`` of parzen or, if installed, Optuna."""
+    if name == "parzen":
+        return parzen, DaskStorage, parzen.storages.BaseStorage
+    optuna = pytest.importorskip("optuna")
+    integration = pytest.importorskip("optuna_integration")
+    return optuna, integration.DaskStorage, optuna.storages.BaseStorage
+
+
+@pytest.mark.parametrize("library", ["parzen", "optuna"])
+def test_get_base_storage_returns_the_storage_the_scheduler_holds(
+    client: distributed.Client, library: str
+) -> None:
+    module, storage_class, base_class = _dask_library(library)
+    storage = storage_class(client=client)
+    study = module.create_study(storage=storage, study_name=f"base-{uuid.uuid4().hex}")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    base = storage.get_base_storage()
+    assert isinstance(base, base_class)
+    assert not isinstance(base, storage_class)
+    study_id = base.get_study_id_from_name(study.study_name)
+    values = [t.value for t in base.get_all_trials(study_id)]
+    assert values == [t.value for t in study.trials]
+
+
+def test_an_asynchronous_client_is_refused_with_the_fix(client: distributed.Client) -> None:
+    # Optuna's DaskStorage can be awaited with an asynchronous client but then fails on its
+    # first call with "'coroutine' object is not iterable"; parzen says why at once.
+    import asyncio
+
+    async def connect() -> None:
+        async with distributed.Client(
+            client.scheduler.address, asynchronous=True, set_as_default=False
+        ) as async_client:
+            with pytest.raises(ValueError, match=r"synchronous Client.*asynchronous=True"):
+                DaskStorage(client=async_client)
+            with pytest.raises(ValueError, match=r"synchronous Client.*asynchronous=True"):
+                optimize_on_dask(
+                    parzen.create_study(storage=DaskStorage(client=client)),
+                    objective,
+                    1,
+                    client=async_client,
+                )
+
+    asyncio.run(connect())
 
 
 # -- the wire carries data, not code ------------------------------------------------------------

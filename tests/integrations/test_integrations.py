@@ -173,3 +173,25 @@ def test_fixed_trial_is_accepted() -> None:
         warnings.simplefilter("error")
         reporter.check_direction("auc", True)  # no study, no direction to contradict
     assert reporter.report(1.0, 0) is False
+
+
+def test_parzen_integration_submodules_are_parzen_integrations_submodules() -> None:
+    # In a fresh process, so that the alias is what first imports the submodule.
+    code = (
+        "import parzen.integration.lightgbm as alias\n"
+        "import parzen.integrations.lightgbm as module\n"
+        "from parzen.integration import lightgbm as attribute\n"
+        "from parzen.integration.sklearn import OptunaSearchCV\n"
+        "import parzen as optuna\n"
+        "assert alias is module is attribute\n"
+        "assert module.__spec__.name == 'parzen.integrations.lightgbm'\n"
+        "assert OptunaSearchCV is optuna.integration.OptunaSearchCV\n"
+        "assert optuna.integration.LightGBMPruningCallback is module.LightGBMPruningCallback\n"
+        "print('ok')\n"
+    )
+    pytest.importorskip("lightgbm")
+    pytest.importorskip("sklearn")
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == "ok", result.stderr

@@ -204,16 +204,46 @@ def test_unknown_validation_set_lists_the_sets_that_exist(data: Any) -> None:
         _train(study.ask(), data, {}, valid_name="valid_1")
 
 
-def test_direction_mismatch_warns_once(data: Any) -> None:
-    study = parzen.create_study(direction="minimize")
-    with pytest.warns(UserWarning, match="'auc'.*maximize") as record:
-        _train(study.ask(), data, {}, metric="auc")
-    assert sum("auc" in str(w.message) for w in record) == 1
+def _library(name: str) -> Any:
+    """``(study factory, LightGBMPruningCallback)`` of parzen or, if installed, Optuna."""
+    if name == "parzen":
+        return parzen, LightGBMPruningCallback
+    optuna = pytest.importorskip("optuna")
+    integration = pytest.importorskip("optuna_integration")
+    return optuna, integration.LightGBMPruningCallback
 
-    maximizing = parzen.create_study(direction="maximize")
+
+@pytest.mark.parametrize("library", ["parzen", "optuna"])
+def test_a_metric_improving_against_the_study_direction_raises(data: Any, library: str) -> None:
+    # LightGBM says which way each metric improves; "auc" in a minimizing study would make
+    # the pruner stop the best trials, so training stops with ValueError, as in Optuna.
+    module, callback_class = _library(library)
+    X, y, X_valid, y_valid = data
+
+    def train(trial: Any, metric: str) -> Any:
+        return lgb.train(
+            PARAMS,
+            lgb.Dataset(X, y),
+            num_boost_round=N_ROUNDS,
+            valid_sets=[lgb.Dataset(X_valid, y_valid)],
+            callbacks=[callback_class(trial, metric)],
+        )
+
+    minimizing = module.create_study(direction="minimize")
+    trial = minimizing.ask()
+    with pytest.raises(ValueError):
+        train(trial, "auc")
+    assert minimizing.trials[0].intermediate_values == {}
+
+    maximizing = module.create_study(direction="maximize")
+    trial = maximizing.ask()
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        _train(maximizing.ask(), data, {}, metric="auc")
+        warnings.simplefilter("error", UserWarning)
+        train(trial, "auc")
+    assert len(maximizing.trials[0].intermediate_values) == N_ROUNDS
+    # A metric that improves downward fits a minimizing study.
+    train(minimizing.ask(), "binary_logloss")
+    assert len(minimizing.trials[1].intermediate_values) == N_ROUNDS
 
 
 def test_parallel_trials_report_to_their_own_trial(data: Any) -> None:

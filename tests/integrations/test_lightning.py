@@ -145,19 +145,44 @@ def test_single_process_unpruned_reports_every_epoch_but_not_the_sanity_check() 
     assert trial.intermediate_values == dict(enumerate(recorder.values))
 
 
-def test_validate_alone_reports_nothing() -> None:
+def _library(name: str) -> tuple[Any, Any]:
+    """``(module, PyTorchLightningPruningCallback)`` of parzen or, if installed, Optuna."""
+    if name == "parzen":
+        return parzen, PyTorchLightningPruningCallback
+    optuna = pytest.importorskip("optuna")
+    return optuna, pytest.importorskip("optuna_integration").PyTorchLightningPruningCallback
+
+
+def test_validate_outside_fit_warns_and_reports_nothing() -> None:
+    # Optuna's callback reports validate()'s value as one more step, silently; parzen warns
+    # and keeps the trial's steps to the epochs of fit().
     study = parzen.create_study(pruner=PruneAtStep(0))
     trial = study.ask()
     trainer = _trainer([PyTorchLightningPruningCallback(trial, monitor="val_loss")])
-    trainer.validate(Regression(0.05), _loader(), verbose=False)
+    with pytest.warns(UserWarning, match=r"only the validations of Trainer.fit.*'val_loss'"):
+        trainer.validate(Regression(0.05), _loader(), verbose=False)
     assert study._storage.get_trial(trial._trial_id).intermediate_values == {}
 
 
-def test_unknown_monitor_lists_the_logged_names() -> None:
+@pytest.mark.parametrize("library", ["parzen", "optuna"])
+def test_unknown_monitor_warns_and_training_goes_on(library: str) -> None:
+    module, callback_class = _library(library)
+    study = module.create_study(pruner=module.pruners.ThresholdPruner(upper=-1.0))
+    trial = study.ask()
+    recorder = Recorder()
+    trainer = _trainer([recorder, callback_class(trial, monitor="val_los")], devices=1)
+    with pytest.warns(UserWarning, match="'val_los'") as record:
+        trainer.fit(Regression(0.05), _loader(), _loader())
+    assert len(recorder.values) == N_EPOCHS
+    assert sum("val_los" in str(w.message) for w in record) == N_EPOCHS
+    assert study.trials[0].intermediate_values == {}
+
+
+def test_unknown_monitor_warning_lists_the_logged_names() -> None:
     study = parzen.create_study()
-    with pytest.raises(ValueError, match="'val_loss'") as info:
+    with pytest.warns(UserWarning, match="'val_loss'") as record:
         _fit(study.ask(), Recorder(), monitor="val_los")
-    assert "'val_los' was not found" in str(info.value)
+    assert any("'val_los' was not found" in str(w.message) for w in record)
 
 
 def test_direction_mismatch_warns() -> None:
@@ -169,12 +194,26 @@ def test_direction_mismatch_warns() -> None:
         PyTorchLightningPruningCallback(study.ask(), monitor="val_loss")
 
 
-def test_spawned_processes_refuse_an_in_memory_study() -> None:
-    study = parzen.create_study()
-    pruning = PyTorchLightningPruningCallback(study.ask(), monitor="val_loss")
+@pytest.mark.slow
+@pytest.mark.parametrize("library", ["parzen", "optuna"])
+def test_ddp_with_an_in_memory_study_raises_value_error(
+    library: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Optuna's spawned rank raises ValueError, which reaches fit()'s caller inside torch's
+    # ProcessRaisedException; parzen refuses before spawning, with the ValueError itself.
+    module, callback_class = _library(library)
+    # Spawned ranks import this module by name (see the test below).
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2]))
+    study = module.create_study()
+    pruning = callback_class(study.ask(), monitor="val_loss")
     trainer = _trainer([pruning], strategy="ddp_spawn", devices=2)
-    with pytest.raises(ValueError, match="storage that every process shares"):
+    with pytest.raises(Exception) as info:
         trainer.fit(Regression(0.05), _loader(), _loader())
+    assert "ValueError" in info.exconly()
+    assert "storage" in info.exconly().lower()
+    if library == "parzen":
+        assert info.type is ValueError
+        assert "storage that every process shares" in str(info.value)
 
 
 @pytest.mark.slow

@@ -1,8 +1,11 @@
-"""MLflowCallback against a real MLflow tracking store (SQLite), read back with MlflowClient."""
+"""MLflowCallback against a real MLflow tracking store (SQLite), read back with MlflowClient.
+
+Tests taking the ``lib`` fixture run against parzen and, when installed, against
+optuna-integration's MLflowCallback: they state Optuna's observable behaviour.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -10,12 +13,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 import parzen
-from parzen.distributions import json_to_distribution
 
 if os.environ.get("CI"):
     import mlflow
@@ -24,8 +27,12 @@ else:
 
 from parzen.integrations.mlflow import MLflowCallback
 
-# MLflow's SQL store uses SQLAlchemy options that SQLAlchemy deprecates; not ours to fix.
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# MLflow's SQL store uses SQLAlchemy options that SQLAlchemy deprecates, and Optuna deprecates
+# its MLflowCallback; neither is ours to fix.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,152 +55,323 @@ def uri(template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     # Artifact locations default to ./mlruns: keep them out of the working tree.
     monkeypatch.chdir(tmp_path)
     previous_uri = mlflow.get_tracking_uri()
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+    mlflow.set_tracking_uri(f"sqlite:///{db}")
     yield f"sqlite:///{db}"
     while mlflow.active_run() is not None:
         mlflow.end_run()
+    # set_experiment's choice is global: do not hand it to the next test.
+    mlflow.tracking.fluent._active_experiment_id = None
     mlflow.set_tracking_uri(previous_uri)
 
 
-def _runs(uri: str, study_name: str) -> tuple[Any, list[Any]]:
-    """The study's parent run and its trial runs by trial number."""
+@pytest.fixture(params=["parzen", "optuna"])
+def lib(request: pytest.FixtureRequest) -> SimpleNamespace:
+    """parzen's MLflowCallback and study API, or Optuna's when installed."""
+    if request.param == "parzen":
+        return SimpleNamespace(
+            optuna=parzen, MLflowCallback=MLflowCallback, TrialPruned=parzen.TrialPruned
+        )
+    optuna = pytest.importorskip("optuna")
+    integration = pytest.importorskip("optuna_integration")
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    return SimpleNamespace(
+        optuna=optuna,
+        MLflowCallback=integration.MLflowCallback,
+        TrialPruned=optuna.TrialPruned,
+    )
+
+
+def _runs(uri: str, experiment_name: str) -> list[Any]:
+    """The experiment's runs, in trial-number order where they have one."""
     client = mlflow.MlflowClient(uri)
-    experiment = client.get_experiment_by_name(study_name)
-    assert experiment is not None
+    experiment = client.get_experiment_by_name(experiment_name)
+    assert experiment is not None, f"no experiment {experiment_name!r}"
     runs = client.search_runs([experiment.experiment_id], max_results=1000)
-    parents = [r for r in runs if r.data.tags.get("parzen.run_kind") == "study"]
-    children = [r for r in runs if r.data.tags.get("parzen.run_kind") == "trial"]
-    assert len(parents) <= 1
-    children.sort(key=lambda r: int(r.data.tags["parzen.trial_number"]))
-    return (parents[0] if parents else None), children
+    return sorted(runs, key=lambda r: int(r.data.tags.get("number", -1)))
 
 
-def _objective(trial: parzen.Trial) -> float:
+def _objective(trial: Any) -> float:
     x = trial.suggest_float("x", -5.0, 5.0)
     n = trial.suggest_int("n", 1, 8, log=True)
-    kind = trial.suggest_categorical("kind", ["a", "b", None])
+    kind = trial.suggest_categorical("kind", ["a", "b"])
     trial.set_user_attr("note", f"trial {trial.number}")
-    trial.set_user_attr("sizes", [n, n + 1])
     for step in range(3):
         trial.report(x * (step + 1), step)
     return x**2 + n + (kind == "a")
 
 
-def test_logs_parent_run_and_one_child_run_per_trial(uri: str) -> None:
-    study = parzen.create_study(study_name="runs", sampler=parzen.samplers.RandomSampler(seed=0))
-    study.optimize(_objective, n_trials=3, callbacks=[MLflowCallback(uri, "loss")])
+def test_one_top_level_run_per_trial_with_optunas_tags(uri: str, lib: SimpleNamespace) -> None:
+    study = lib.optuna.create_study(study_name="layout")
+    study.optimize(_objective, n_trials=3, callbacks=[lib.MLflowCallback(uri)])
 
-    parent, children = _runs(uri, "runs")
-    assert parent is not None
-    assert parent.info.run_name == "runs"
-    assert parent.info.status == "FINISHED"
-    assert parent.data.tags["parzen.study_name"] == "runs"
-    assert parent.data.tags["parzen.directions"] == "MINIMIZE"
-
-    client = mlflow.MlflowClient(uri)
-    assert len(children) == 3
-    for run, trial in zip(children, study.trials):
+    runs = _runs(uri, "layout")
+    assert len(runs) == 3  # one per trial, and no run for the study
+    for run, trial in zip(runs, study.trials):
         tags = run.data.tags
+        assert "mlflow.parentRunId" not in tags
         assert run.info.run_name == str(trial.number)
-        assert tags["mlflow.parentRunId"] == parent.info.run_id
-        assert tags["parzen.trial_number"] == str(trial.number)
-        assert tags["parzen.trial_state"] == "COMPLETE"
         assert run.info.status == "FINISHED"
+        assert run.data.metrics["value"] == trial.value
         assert run.data.params == {k: str(v) for k, v in trial.params.items()}
-        assert run.data.metrics["loss"] == trial.value
-        history = client.get_metric_history(run.info.run_id, "intermediate_value")
-        assert sorted((m.step, m.value) for m in history) == sorted(
-            trial.intermediate_values.items()
-        )
-        for name, distribution in trial.distributions.items():
-            assert json_to_distribution(tags[f"parzen.distribution.{name}"]) == distribution
+        assert tags["number"] == str(trial.number)
+        assert tags["state"] == "COMPLETE"
+        assert tags["direction"] == "MINIMIZE"
+        assert tags["datetime_start"] == str(trial.datetime_start)
+        assert tags["datetime_complete"] == str(trial.datetime_complete)
         assert tags["note"] == f"trial {trial.number}"
-        assert json.loads(tags["sizes"]) == trial.user_attrs["sizes"]
-        assert trial.datetime_start is not None and trial.datetime_complete is not None
-        assert run.info.start_time == int(trial.datetime_start.timestamp() * 1000)
-        assert run.info.end_time == int(trial.datetime_complete.timestamp() * 1000)
+        for name in ("x", "n", "kind"):
+            assert type(trial.distributions[name]).__name__ in tags[f"{name}_distribution"]
 
 
-def test_pruned_and_failed_trials_keep_their_state(uri: str) -> None:
-    def objective(trial: parzen.Trial) -> float:
+def test_pruned_and_failed_trials(uri: str, lib: SimpleNamespace) -> None:
+    def objective(trial: Any) -> float:
+        trial.suggest_float("x", 0, 1)
+        trial.report(0.25, 0)
+        if trial.number == 0:
+            raise lib.TrialPruned()
+        raise ValueError("boom")
+
+    study = lib.optuna.create_study(study_name="states")
+    study.optimize(objective, n_trials=2, callbacks=[lib.MLflowCallback(uri)], catch=ValueError)
+
+    pruned, failed = _runs(uri, "states")
+    assert pruned.data.tags["state"] == "PRUNED"
+    assert pruned.data.metrics["value"] == study.trials[0].value == 0.25
+    assert failed.data.tags["state"] == "FAIL"
+    assert "value" not in failed.data.metrics
+    assert pruned.info.status == failed.info.status == "FINISHED"
+
+
+def test_intermediate_values_are_a_stepped_metric(uri: str) -> None:
+    # parzen's addition, which Optuna code does not notice.
+    study = parzen.create_study(study_name="steps")
+    study.optimize(_objective, n_trials=1, callbacks=[MLflowCallback(uri)])
+    (run,) = _runs(uri, "steps")
+    history = mlflow.MlflowClient(uri).get_metric_history(run.info.run_id, "intermediate_value")
+    assert sorted((m.step, m.value) for m in history) == sorted(
+        study.trials[0].intermediate_values.items()
+    )
+
+
+@pytest.mark.parametrize(
+    ("metric_name", "expected"),
+    [("value", ["value_0", "value_1"]), ("m", ["m_0", "m_1"]), (["a", "b"], ["a", "b"])],
+)
+def test_multi_objective_metric_names(
+    uri: str, lib: SimpleNamespace, metric_name: Any, expected: list[str]
+) -> None:
+    study = lib.optuna.create_study(study_name="multi", directions=["minimize", "maximize"])
+    # The study's own metric names play no part, in Optuna as here.
+    study.set_metric_names(["ignored_0", "ignored_1"])
+    study.optimize(
+        lambda t: (t.suggest_float("x", 0, 1), 2.0),
+        n_trials=1,
+        callbacks=[lib.MLflowCallback(uri, metric_name=metric_name)],
+    )
+    (run,) = _runs(uri, "multi")
+    assert sorted(run.data.metrics) == expected
+    assert run.data.metrics[expected[1]] == 2.0
+    assert run.data.tags["direction"] == "['MINIMIZE', 'MAXIMIZE']"
+
+
+def test_metric_name_count_must_match_objectives(uri: str, lib: SimpleNamespace) -> None:
+    study = lib.optuna.create_study(directions=["minimize", "minimize"])
+    callback = lib.MLflowCallback(uri, metric_name=["a", "b", "c"])
+    with pytest.raises(ValueError, match="3"):
+        study.optimize(lambda t: (1.0, 2.0), n_trials=1, callbacks=[callback])
+
+
+def test_user_attrs_and_kwargs_tags_and_their_precedence(uri: str, lib: SimpleNamespace) -> None:
+    callback = lib.MLflowCallback(
+        uri,
+        tag_study_user_attrs=True,
+        mlflow_kwargs={"tags": {"team": "search", "state": "from kwargs"}, "run_name": "sweep"},
+    )
+    study = lib.optuna.create_study(study_name="attrs")
+    study.set_user_attr("dataset", "iris")
+    study.set_user_attr("number", "from study")
+
+    def objective(trial: Any) -> float:
+        trial.set_user_attr("sizes", [1, 2])
+        trial.set_user_attr("number", "from trial")
+        trial.set_user_attr("long", "y" * 10_000)
+        return trial.suggest_float("x", 0, 1)
+
+    study.optimize(objective, n_trials=1, callbacks=[callback])
+    experiment = mlflow.MlflowClient(uri).get_experiment_by_name("attrs")
+    (run,) = mlflow.MlflowClient(uri).search_runs([experiment.experiment_id])
+    tags = run.data.tags
+    assert run.info.run_name == "sweep"
+    assert tags["team"] == "search"
+    assert tags["state"] == "COMPLETE"  # the trial's tags win over mlflow_kwargs' tags
+    assert tags["number"] == "from study"  # study user attributes win over everything
+    assert tags["dataset"] == "iris"
+    assert tags["sizes"] == str([1, 2])
+    from mlflow.utils.validation import MAX_TAG_VAL_LENGTH
+
+    assert tags["long"] == "y" * (MAX_TAG_VAL_LENGTH - 3) + "..."
+
+
+def test_trial_user_attrs_can_be_left_out(uri: str, lib: SimpleNamespace) -> None:
+    def objective(trial: Any) -> float:
+        trial.set_user_attr("hidden", 1)
+        return trial.suggest_float("x", 0, 1)
+
+    study = lib.optuna.create_study(study_name="hidden")
+    study.optimize(
+        objective, n_trials=1, callbacks=[lib.MLflowCallback(uri, tag_trial_user_attrs=False)]
+    )
+    (run,) = _runs(uri, "hidden")
+    assert "hidden" not in run.data.tags
+
+
+def test_create_experiment_false_logs_into_the_active_experiment(
+    uri: str, lib: SimpleNamespace
+) -> None:
+    study = lib.optuna.create_study(study_name="not-an-experiment")
+    callback = lib.MLflowCallback(uri, create_experiment=False)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1, callbacks=[callback])
+    assert mlflow.MlflowClient(uri).get_experiment_by_name("not-an-experiment") is None
+    assert len(_runs(uri, "Default")) == 1
+
+    mlflow.set_experiment("mine")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1, callbacks=[callback])
+    (run,) = _runs(uri, "mine")
+    assert run.data.tags["number"] == "1"
+
+
+def test_experiment_id_in_mlflow_kwargs(uri: str, lib: SimpleNamespace) -> None:
+    experiment_id = mlflow.MlflowClient(uri).create_experiment("given")
+    callback = lib.MLflowCallback(uri, mlflow_kwargs={"experiment_id": experiment_id})
+    study = lib.optuna.create_study(study_name="elsewhere")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, callbacks=[callback])
+    assert len(_runs(uri, "given")) == 2
+
+
+def test_an_active_run_without_nesting_raises(uri: str, lib: SimpleNamespace) -> None:
+    study = lib.optuna.create_study(study_name="active")
+    with mlflow.start_run(run_name="user's run"), pytest.raises(Exception, match="already active"):
+        study.optimize(
+            lambda t: t.suggest_float("x", 0, 1),
+            n_trials=2,
+            callbacks=[lib.MLflowCallback(uri)],
+        )
+    # The trial itself finished before its callback raised.
+    assert [t.state.name for t in study.trials] == ["COMPLETE"]
+
+
+def test_nested_true_logs_the_trials_under_the_active_run(uri: str, lib: SimpleNamespace) -> None:
+    callback = lib.MLflowCallback(uri, mlflow_kwargs={"nested": True})
+    study = lib.optuna.create_study(study_name="nested")
+    with mlflow.start_run(run_name="user's run") as outer:
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, callbacks=[callback])
+        active = mlflow.active_run()
+        assert active is not None and active.info.run_id == outer.info.run_id
+    runs = _runs(uri, "nested")
+    assert len(runs) == 2
+    assert {r.data.tags["mlflow.parentRunId"] for r in runs} == {outer.info.run_id}
+
+    # Without an active run, nested=True logs top-level runs.
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1, callbacks=[callback])
+    assert "mlflow.parentRunId" not in _runs(uri, "nested")[-1].data.tags
+
+
+def test_track_in_mlflow_logs_into_the_trials_run(uri: str, lib: SimpleNamespace) -> None:
+    callback = lib.MLflowCallback(uri)
+
+    @callback.track_in_mlflow()
+    def objective(trial: Any) -> float:
         x = trial.suggest_float("x", 0, 1)
-        trial.report(x, 0)
-        if trial.number == 1:
-            raise parzen.TrialPruned()
-        if trial.number == 2:
-            raise ValueError("diverged")
+        mlflow.log_metric("inside", x)
         return x
 
-    study = parzen.create_study(study_name="states")
-    study.optimize(objective, n_trials=3, callbacks=[MLflowCallback(uri)], catch=(ValueError,))
-
-    _, children = _runs(uri, "states")
-    complete, pruned, failed = children
-    assert complete.data.tags["parzen.trial_state"] == "COMPLETE"
-    assert "value" in complete.data.metrics
-    assert pruned.data.tags["parzen.trial_state"] == "PRUNED"
-    assert pruned.info.status == "FINISHED"
-    # A pruned trial has no objective value, only what it reported.
-    assert set(pruned.data.metrics) == {"intermediate_value"}
-    assert failed.data.tags["parzen.trial_state"] == "FAIL"
-    assert failed.info.status == "FAILED"
-    assert "diverged" in failed.data.tags["parzen.fail_reason"]
-    assert "value" not in failed.data.metrics
+    study = lib.optuna.create_study(study_name="tracked")
+    study.optimize(objective, n_trials=2, callbacks=[callback])
+    runs = _runs(uri, "tracked")
+    assert len(runs) == 2
+    for run, trial in zip(runs, study.trials):
+        assert run.data.metrics == {"inside": trial.value, "value": trial.value}
+        assert run.data.tags["state"] == "COMPLETE"
+    assert mlflow.active_run() is None
 
 
-def test_multi_objective_metric_names(uri: str) -> None:
-    def objective(trial: parzen.Trial) -> tuple[float, float]:
+def test_track_in_mlflow_after_set_experiment_switches_experiment(
+    uri: str, lib: SimpleNamespace
+) -> None:
+    # Once a bug: "active experiment ID does not match" failed every trial.
+    mlflow.set_experiment("someone-elses")
+    callback = lib.MLflowCallback(uri)
+
+    @callback.track_in_mlflow()
+    def objective(trial: Any) -> float:
         x = trial.suggest_float("x", 0, 1)
-        return x, 1 - x
+        mlflow.log_metric("inside", x)
+        return x
 
-    default = parzen.create_study(study_name="mo-default", directions=["minimize", "maximize"])
-    default.optimize(objective, n_trials=1, callbacks=[MLflowCallback(uri)])
-    (run,) = _runs(uri, "mo-default")[1]
-    assert run.data.metrics == dict(zip(["value_0", "value_1"], default.trials[0].values))
-    assert run.data.tags["parzen.directions"] == "MINIMIZE,MAXIMIZE"
-
-    listed = parzen.create_study(study_name="mo-listed", directions=["minimize", "maximize"])
-    listed.optimize(objective, n_trials=1, callbacks=[MLflowCallback(uri, ["error", "score"])])
-    (run,) = _runs(uri, "mo-listed")[1]
-    assert run.data.metrics == dict(zip(["error", "score"], listed.trials[0].values))
-
-    named = parzen.create_study(study_name="mo-named", directions=["minimize", "maximize"])
-    named.set_metric_names(["latency", "accuracy"])
-    named.optimize(objective, n_trials=1, callbacks=[MLflowCallback(uri)])
-    (run,) = _runs(uri, "mo-named")[1]
-    assert run.data.metrics == dict(zip(["latency", "accuracy"], named.trials[0].values))
+    study = lib.optuna.create_study(study_name="switched")
+    study.optimize(objective, n_trials=2, callbacks=[callback])
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "COMPLETE"]
+    assert [r.data.metrics["inside"] for r in _runs(uri, "switched")] == [
+        t.value for t in study.trials
+    ]
+    assert _runs(uri, "someone-elses") == []
 
 
-def test_metric_name_count_must_match_objectives(uri: str) -> None:
-    study = parzen.create_study(study_name="mismatch", directions=["minimize", "maximize"])
-    callback = MLflowCallback(uri, ["a", "b", "c"])
-    with pytest.raises(ValueError, match=r"3 metric name\(s\).*2 objective\(s\)"):
-        study.optimize(
-            lambda t: (t.suggest_float("x", 0, 1), 0.0), n_trials=1, callbacks=[callback]
-        )
+def test_track_in_mlflow_under_an_active_run_needs_nesting(uri: str, lib: SimpleNamespace) -> None:
+    def objective(trial: Any) -> float:
+        return trial.suggest_float("x", 0, 1)
 
-    with pytest.raises(ValueError, match="repeats"):
-        MLflowCallback(uri, ["a", "a"])
-    with pytest.raises(TypeError, match="metric_name"):
-        MLflowCallback(uri, cast(Any, 3))
+    callback = lib.MLflowCallback(uri)
+    study = lib.optuna.create_study(study_name="refused")
+    with mlflow.start_run(), pytest.raises(Exception, match="already active"):
+        study.optimize(callback.track_in_mlflow()(objective), n_trials=1, callbacks=[callback])
+    assert [t.state.name for t in study.trials] == ["FAIL"]
+
+    nesting = lib.MLflowCallback(uri, mlflow_kwargs={"nested": True})
+    with mlflow.start_run() as outer:
+        study.optimize(nesting.track_in_mlflow()(objective), n_trials=1, callbacks=[nesting])
+    (run,) = [r for r in _runs(uri, "refused") if r.data.tags.get("state") == "COMPLETE"]
+    assert run.data.tags["mlflow.parentRunId"] == outer.info.run_id
 
 
-def test_parent_run_is_found_again_by_a_new_callback(uri: str) -> None:
-    # A second callback instance is what a restarted process or another worker has.
+def test_unknown_mlflow_kwargs_are_ignored_with_a_warning(uri: str) -> None:
+    with pytest.warns(UserWarning, match=r"ignores the mlflow_kwargs key\(s\) \['nestd'\]"):
+        callback = MLflowCallback(uri, mlflow_kwargs={"nestd": True})
+    study = parzen.create_study(study_name="typo")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1, callbacks=[callback])
+    assert len(_runs(uri, "typo")) == 1
+
+
+# -- the parent/child layout, opted into --------------------------------------------------------
+
+
+def _study_layout(uri: str, name: str) -> tuple[Any, list[Any]]:
+    runs = _runs(uri, name)
+    parents = [r for r in runs if r.data.tags.get("parzen.run_kind") == "study"]
+    assert len(parents) == 1
+    return parents[0], [r for r in runs if r not in parents]
+
+
+def test_create_study_run_nests_the_trials_under_one_run_per_study(uri: str) -> None:
     storage = parzen.storages.InMemoryStorage()
     study = parzen.create_study(study_name="resumed", storage=storage)
     objective = lambda t: t.suggest_float("x", 0, 1)  # noqa: E731
-    study.optimize(objective, n_trials=2, callbacks=[MLflowCallback(uri)])
+    study.optimize(objective, n_trials=2, callbacks=[MLflowCallback(uri, create_study_run=True)])
+    # A second callback is what a restarted process or another worker has.
     again = parzen.load_study(study_name="resumed", storage=storage)
-    again.optimize(objective, n_trials=2, callbacks=[MLflowCallback(uri)])
+    again.optimize(objective, n_trials=2, callbacks=[MLflowCallback(uri, create_study_run=True)])
 
-    parent, children = _runs(uri, "resumed")
-    assert parent is not None
-    assert [r.data.tags["parzen.trial_number"] for r in children] == ["0", "1", "2", "3"]
+    parent, children = _study_layout(uri, "resumed")
+    assert parent.info.run_name == "resumed"
+    assert parent.info.status == "FINISHED"
+    assert [r.data.tags["number"] for r in children] == ["0", "1", "2", "3"]
     assert {r.data.tags["mlflow.parentRunId"] for r in children} == {parent.info.run_id}
 
 
 def test_threads_log_each_trial_to_its_own_run(uri: str) -> None:
-    callback = MLflowCallback(uri)
+    callback = MLflowCallback(uri, create_study_run=True)
     threads: set[int] = set()
 
     @callback.track_in_mlflow()
@@ -204,14 +382,13 @@ def test_threads_log_each_trial_to_its_own_run(uri: str) -> None:
         mlflow.log_param("number_seen_inside", trial.number)
         for step in range(3):
             mlflow.log_metric("inside", x + step, step=step)
-        trial.report(x, 0)
         return x
 
     study = parzen.create_study(study_name="threads")
     study.optimize(objective, n_trials=8, n_jobs=2, callbacks=[callback])
 
     assert mlflow.active_run() is None
-    parent, children = _runs(uri, "threads")
+    parent, children = _study_layout(uri, "threads")
     client = mlflow.MlflowClient(uri)
     assert len(children) == 8
     for run, trial in zip(children, study.trials):
@@ -223,111 +400,36 @@ def test_threads_log_each_trial_to_its_own_run(uri: str) -> None:
             (step, trial.params["x"] + step) for step in range(3)
         ]
         assert run.info.status == "FINISHED"
-        assert run.data.tags["parzen.trial_state"] == "COMPLETE"
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
 
 
-def test_decorator_nests_under_the_users_active_run_and_leaves_it_active(uri: str) -> None:
-    mlflow.set_tracking_uri(uri)
-    callback = MLflowCallback(uri)
-
-    @callback.track_in_mlflow()
-    def objective(trial: parzen.Trial) -> float:
-        mlflow.log_metric("inside", 1.0)
-        return trial.suggest_float("x", 0, 1)
-
-    with mlflow.start_run(run_name="outer") as outer:
-        parzen.create_study(study_name="outer").optimize(
-            objective, n_trials=2, callbacks=[callback]
-        )
-        active = mlflow.active_run()
-        assert active is not None and active.info.run_id == outer.info.run_id
-        mlflow.log_metric("outer_metric", 2.0)
-
-    outer_run = mlflow.MlflowClient(uri).get_run(outer.info.run_id)
-    assert outer_run.data.metrics == {"outer_metric": 2.0}
-    _, children = _runs(uri, "outer")
-    assert [r.data.metrics["inside"] for r in children] == [1.0, 1.0]
-
-
-def test_a_pruned_decorated_trial_is_finished_not_failed(uri: str) -> None:
-    callback = MLflowCallback(uri)
-
-    @callback.track_in_mlflow()
-    def objective(trial: parzen.Trial) -> float:
-        trial.suggest_float("x", 0, 1)
-        mlflow.log_metric("inside", 1.0)
-        raise parzen.TrialPruned()
-
-    parzen.create_study(study_name="pruned").optimize(objective, n_trials=1, callbacks=[callback])
-    (run,) = _runs(uri, "pruned")[1]
-    assert run.info.status == "FINISHED"
-    assert run.data.tags["parzen.trial_state"] == "PRUNED"
-    assert run.data.metrics == {"inside": 1.0}
-
-
-def test_create_experiment_false_needs_an_existing_experiment(uri: str) -> None:
-    study = parzen.create_study(study_name="absent")
-    callback = MLflowCallback(uri, create_experiment=False)
-    with pytest.raises(ValueError, match="no MLflow experiment named 'absent'"):
-        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1, callbacks=[callback])
-
-    mlflow.MlflowClient(uri).create_experiment("present")
-    present = parzen.create_study(study_name="present")
-    present.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1, callbacks=[callback])
-    assert len(_runs(uri, "present")[1]) == 1
-
-
-def test_mlflow_kwargs(uri: str) -> None:
+def test_trials_nest_under_a_given_parent_run(uri: str) -> None:
     client = mlflow.MlflowClient(uri)
-    experiment_id = client.create_experiment("elsewhere")
+    experiment_id = client.create_experiment("given-parent")
+    parent = client.create_run(experiment_id, run_name="my sweep")
     callback = MLflowCallback(
         uri,
-        mlflow_kwargs={
-            "experiment_id": experiment_id,
-            "nested": False,
-            "run_name": "tuning",
-            "tags": {"team": "search"},
-            "description": "a sweep",
-        },
-        tag_study_user_attrs=True,
-        tag_trial_user_attrs=False,
+        mlflow_kwargs={"experiment_id": experiment_id, "parent_run_id": parent.info.run_id},
     )
-    study = parzen.create_study(study_name="kwargs")
-    study.set_user_attr("dataset", "iris")
-
-    def objective(trial: parzen.Trial) -> float:
-        trial.set_user_attr("hidden", 1)
-        return trial.suggest_float("x", 0, 1)
-
-    study.optimize(objective, n_trials=2, callbacks=[callback])
-
-    assert client.get_experiment_by_name("kwargs") is None
+    parzen.create_study(study_name="given").optimize(
+        lambda t: t.suggest_float("x", 0, 1), n_trials=2, callbacks=[callback]
+    )
     runs = client.search_runs([experiment_id])
-    assert len(runs) == 2  # no parent run
-    for run in runs:
-        assert "mlflow.parentRunId" not in run.data.tags
-        assert run.info.run_name == "tuning"
-        assert run.data.tags["team"] == "search"
-        assert run.data.tags["mlflow.note.content"] == "a sweep"
-        assert run.data.tags["dataset"] == "iris"
-        assert "hidden" not in run.data.tags
-
-    with pytest.raises(TypeError, match=r"unsupported key\(s\) \['nestd'\]"):
-        MLflowCallback(uri, mlflow_kwargs={"nestd": True})
+    children = [r for r in runs if r.info.run_id != parent.info.run_id]
+    assert len(runs) == 3
+    assert {r.data.tags["mlflow.parentRunId"] for r in children} == {parent.info.run_id}
+    # The user's run is theirs to end.
+    assert client.get_run(parent.info.run_id).info.status == "RUNNING"
 
 
-def test_long_tag_values_are_truncated(uri: str) -> None:
-    def objective(trial: parzen.Trial) -> float:
-        trial.set_user_attr("long", "y" * 10_000)
-        return trial.suggest_float("x", 0, 1)
-
-    parzen.create_study(study_name="long").optimize(
-        objective, n_trials=1, callbacks=[MLflowCallback(uri)]
+def test_tracking_uri_becomes_mlflows(uri: str, lib: SimpleNamespace) -> None:
+    mlflow.set_tracking_uri("sqlite:///elsewhere.db")
+    study = lib.optuna.create_study(study_name="uri")
+    study.optimize(
+        lambda t: t.suggest_float("x", 0, 1), n_trials=1, callbacks=[lib.MLflowCallback(uri)]
     )
-    (run,) = _runs(uri, "long")[1]
-    assert len(run.data.tags["long"]) == 5000
-    assert run.data.tags["long"].endswith("...")
+    assert mlflow.get_tracking_uri() == uri
+    assert len(mlflow.search_runs(experiment_names=["uri"], output_format="list")) == 1
 
 
 def test_missing_mlflow_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -342,23 +444,3 @@ def test_importing_the_module_does_not_import_mlflow() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert result.stdout.strip() == "False"
-
-
-def test_trials_nest_under_a_given_parent_run(uri: str) -> None:
-    client = mlflow.MlflowClient(uri)
-    experiment_id = client.create_experiment("given-parent")
-    parent = client.create_run(experiment_id, run_name="my sweep")
-    callback = MLflowCallback(
-        uri,
-        mlflow_kwargs={"experiment_id": experiment_id, "parent_run_id": parent.info.run_id},
-    )
-    parzen.create_study(study_name="given").optimize(
-        lambda t: t.suggest_float("x", 0, 1), n_trials=2, callbacks=[callback]
-    )
-
-    runs = client.search_runs([experiment_id])
-    children = [r for r in runs if r.info.run_id != parent.info.run_id]
-    assert len(runs) == 3  # no parent run of our own
-    assert {r.data.tags["mlflow.parentRunId"] for r in children} == {parent.info.run_id}
-    # The user's run is theirs to end.
-    assert client.get_run(parent.info.run_id).info.status == "RUNNING"

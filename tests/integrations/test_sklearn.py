@@ -647,11 +647,11 @@ def test_bad_parameters_are_named_in_the_error(
         ([("C", 1.0)], TypeError, "must be a dict of parameter name -> parzen distribution"),
         (
             {"C": [0.1, 1.0]},
-            TypeError,
+            ValueError,
             r"param_distributions\['C'\] must be a parzen distribution"
             r".*CategoricalDistribution\(\[0.1, 1.0\]\)",
         ),
-        ({"C": 1.0}, TypeError, r"param_distributions\['C'\] must be a parzen distribution"),
+        ({"C": 1.0}, ValueError, r"param_distributions\['C'\] must be a parzen distribution"),
         (
             {"D": FloatDistribution(0, 1)},
             ValueError,
@@ -721,3 +721,122 @@ def test_a_clean_search_warns_about_nothing(iris: tuple[np.ndarray, np.ndarray])
         w for w in caught if w.category is FitFailedWarning or "Scoring failed" in str(w.message)
     ]
     assert ours == []
+
+
+# -- OptunaSearchCV's API: these tests also run against optuna-integration's ---------------
+
+
+@pytest.fixture(params=["parzen", "optuna"])
+def lib(request: pytest.FixtureRequest) -> Any:
+    """``(OptunaSearchCV, distributions module, TrialState)`` of parzen or Optuna."""
+    if request.param == "parzen":
+        import parzen as optuna
+    else:
+        optuna = pytest.importorskip("optuna")
+        pytest.importorskip("optuna_integration")
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna.integration.OptunaSearchCV, optuna.distributions, optuna.trial.TrialState
+
+
+def test_optuna_search_cv_is_parzen_search_cv() -> None:
+    import parzen as optuna
+    from parzen.integrations import OptunaSearchCV
+
+    assert optuna.integration.OptunaSearchCV is OptunaSearchCV is ParzenSearchCV
+
+
+def test_study_user_attrs_and_trials_dataframe(
+    lib: Any, iris: tuple[np.ndarray, np.ndarray]
+) -> None:
+    search_class, distributions, _ = lib
+    search = search_class(
+        LogisticRegression(max_iter=500),
+        {"C": distributions.FloatDistribution(1e-3, 10.0, log=True)},
+        n_trials=3,
+        cv=3,
+    )
+    with pytest.raises(NotFittedError):
+        search.set_user_attr("dataset", "iris")
+    with pytest.raises(NotFittedError):
+        search.trials_dataframe()
+    search.fit(*iris)
+    search.set_user_attr("dataset", "iris")
+    assert search.user_attrs_ == {"dataset": "iris"} == search.study_.user_attrs
+    frame = search.trials_dataframe()
+    assert len(frame) == 3
+    assert list(frame["number"]) == [0, 1, 2]
+    assert list(frame["params_C"]) == [t.params["C"] for t in search.trials_]
+    assert list(frame["value"]) == [t.value for t in search.trials_]
+    assert "user_attrs_mean_test_score" in frame.columns
+
+
+def test_sample_indices(lib: Any, iris: tuple[np.ndarray, np.ndarray]) -> None:
+    search_class, distributions, _ = lib
+    X, y = iris
+    space = {"C": distributions.FloatDistribution(1e-3, 10.0, log=True)}
+    model = LogisticRegression(max_iter=500)
+    half = search_class(model, space, n_trials=2, cv=3, subsample=0.5, random_state=0).fit(X, y)
+    indices = half.sample_indices_
+    assert indices.shape == (75,)
+    assert len(np.unique(indices)) == 75 and indices.min() >= 0 and indices.max() < 150
+    every = search_class(model, space, n_trials=2, cv=3).fit(X, y)
+    np.testing.assert_array_equal(np.sort(every.sample_indices_), np.arange(150))
+
+
+def test_estimator_type_is_the_estimators(lib: Any) -> None:
+    search_class, distributions, _ = lib
+    space = {"alpha": distributions.FloatDistribution(0.1, 1.0)}
+    assert search_class(SGDClassifier(), space)._estimator_type == "classifier"
+    assert search_class(Ridge(), space)._estimator_type == "regressor"
+
+
+def test_bad_estimator_and_space_entries_raise_value_error(
+    lib: Any, iris: tuple[np.ndarray, np.ndarray]
+) -> None:
+    search_class, distributions, _ = lib
+    with pytest.raises(ValueError, match="estimator"):
+        search_class("not an estimator", {"C": distributions.FloatDistribution(0.1, 1.0)}).fit(
+            *iris
+        )
+    for entry in (1.0, [0.1, 1.0]):
+        with pytest.raises(ValueError, match="C"):
+            search_class(LogisticRegression(), {"C": entry}).fit(*iris)
+
+
+def test_every_fit_failing_with_a_numeric_error_score_goes_on(
+    lib: Any, iris: tuple[np.ndarray, np.ndarray]
+) -> None:
+    search_class, distributions, TrialState = lib
+    space = {"fail": distributions.CategoricalDistribution([True])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # FitFailedWarning, in parzen
+        search = search_class(MaybeFails(), space, n_trials=3, cv=3, error_score=-1.0, refit=False)
+        search.fit(*iris)
+    assert [t.state for t in search.trials_] == [TrialState.COMPLETE] * 3
+    assert [t.value for t in search.trials_] == [-1.0] * 3
+    assert search.best_score_ == -1.0
+    # Refitting the best candidate fails as its fits did.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        refitting = search_class(MaybeFails(), space, n_trials=2, cv=3, error_score=0.0)
+        with pytest.raises(ValueError, match="failing on purpose"):
+            refitting.fit(*iris)
+    # With NaN every trial fails; the search too, when it has to refit the best one.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        failing = search_class(MaybeFails(), space, n_trials=2, cv=3, refit=False).fit(*iris)
+        assert [t.state for t in failing.trials_] == [TrialState.FAIL] * 2
+        # parzen's fit says so; Optuna's fit returns, and its best_params_ raises.
+        with pytest.raises(ValueError):
+            _ = search_class(MaybeFails(), space, n_trials=2, cv=3).fit(*iris).best_params_
+
+
+def test_n_iter_counts_partial_fit_iterations(iris: tuple[np.ndarray, np.ndarray]) -> None:
+    # OptunaSearchCV has no n_iter_; scikit-learn's checks expect one from any estimator
+    # with a max_iter parameter.
+    space = {"alpha": FloatDistribution(1e-4, 1e-1, log=True)}
+    pruned = ParzenSearchCV(
+        SGDClassifier(random_state=0), space, n_trials=2, cv=2, enable_pruning=True, max_iter=3
+    ).fit(*iris)
+    assert pruned.n_iter_ == 3
+    assert ParzenSearchCV(SGDClassifier(), space, n_trials=2, cv=2).fit(*iris).n_iter_ == 1

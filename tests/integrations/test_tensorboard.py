@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -131,7 +132,7 @@ def test_hparams_experiment_sessions_and_scalars(tmp_path: Path) -> None:
         assert _metrics(group)["loss"] == trial.value
         assert _metrics(group)["intermediate_value"] == trial.intermediate_values[2]
         run = f"trial-{trial.number}"
-        assert dashboard.scalars(run, "loss") == [(0, trial.value)]
+        assert dashboard.scalars(run, "loss") == [(trial.number, trial.value)]
         assert dashboard.scalars(run, "intermediate_value") == sorted(
             trial.intermediate_values.items()
         )
@@ -272,3 +273,45 @@ def test_too_old_tensorboard_is_refused(tmp_path: Path, monkeypatch: pytest.Monk
             TensorBoardCallback(tmp_path, "v")
     else:
         TensorBoardCallback(tmp_path, "v")
+
+
+@pytest.fixture(params=["parzen", "optuna"])
+def lib(request: pytest.FixtureRequest) -> tuple[Any, Any]:
+    """``(module, TensorBoardCallback)`` of parzen or, with TensorFlow installed, Optuna."""
+    if request.param == "parzen":
+        return parzen, TensorBoardCallback
+    optuna = pytest.importorskip("optuna")
+    if importlib.util.find_spec("tensorflow") is None:
+        # Optuna's callback writes through TensorFlow, which is deliberately not a test
+        # dependency (1.3 GB); pip install tensorflow-cpu to run this comparison.
+        pytest.skip("Optuna's TensorBoardCallback needs TensorFlow, which is not installed")
+    return optuna, pytest.importorskip("optuna_integration").TensorBoardCallback
+
+
+def test_optunas_layout(tmp_path: Path, lib: tuple[Any, Any]) -> None:
+    module, callback_class = lib
+
+    def objective(trial: Any) -> float:
+        x = trial.suggest_float("x", -5.0, 5.0)
+        layers = trial.suggest_int("layers", 1, 4)
+        optimizer = trial.suggest_categorical("optimizer", ["sgd", "adam"])
+        return x**2 + layers + (optimizer == "sgd")
+
+    study = module.create_study(sampler=module.samplers.RandomSampler(seed=0))
+    study.optimize(objective, n_trials=3, callbacks=[callback_class(str(tmp_path), "loss")])
+    assert {p.name for p in tmp_path.iterdir() if p.is_dir()} == {"trial-0", "trial-1", "trial-2"}
+    dashboard = Dashboard(tmp_path)
+    infos = {info.name: info for info in dashboard.experiment().hparam_infos}
+    assert infos["x"].domain_interval.max_value == 5.0
+    assert infos["layers"].domain_interval.min_value == 1
+    assert {v.string_value for v in infos["optimizer"].domain_discrete.values} == {"sgd", "adam"}
+    assert {m.name.tag for m in dashboard.experiment().metric_infos} == {"loss"}
+    groups = dashboard.session_groups(["loss"])
+    for trial in study.trials:
+        group = groups[f"trial-{trial.number}"]
+        assert _metrics(group)["loss"] == pytest.approx(trial.value)
+        assert {name: _hparam_value(v) for name, v in group.hparams.items()} == pytest.approx(
+            trial.params
+        )
+        (step, value) = dashboard.scalars(f"trial-{trial.number}", "loss")[0]
+        assert (step, value) == (trial.number, pytest.approx(trial.value))
