@@ -14,10 +14,18 @@ Pruning callbacks, and the extra that installs each one's framework:
   ``pip install "parzen[lightning]"``
 - ``KerasPruningCallback``: Keras >= 3 on any backend, ``pip install "parzen[keras]"``
 - ``PyTorchIgnitePruningHandler``: pytorch-ignite >= 0.4.11, ``pip install "parzen[ignite]"``
+- ``FastAIV2PruningCallback`` (alias ``FastAIPruningCallback``): fastai >= 2.8.7,
+  ``pip install "parzen[fastai]"``
+- ``TFKerasPruningCallback``: the legacy ``tf_keras`` (Keras 2) package, tf-keras >= 2.16,
+  ``pip install "parzen[tensorflow]"`` and tf-keras at TensorFlow's version
 
 Other adapters:
 
-- ``ParzenSearchCV``: a scikit-learn search estimator, ``pip install "parzen[sklearn]"``
+- ``ParzenSearchCV`` (also ``OptunaSearchCV``): a scikit-learn search estimator,
+  ``pip install "parzen[sklearn]"``
+- ``ParzenParamSearch``: a skrub DataOps plan's choices searched by a study (also
+  ``parzen.integrations.skrub.make_randomized_search``), skrub >= 0.7,
+  ``pip install "parzen[skrub]"``
 - ``MLflowCallback``: MLflow >= 2.18, ``pip install "parzen[mlflow]"``
 - ``TensorBoardCallback``: TensorBoard >= 2.6, no TensorFlow, ``pip install "parzen[tensorboard]"``
 - ``WeightsAndBiasesCallback``: wandb >= 0.19.10, ``pip install "parzen[wandb]"``
@@ -44,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from parzen.integrations.catboost import CatBoostPruningCallback
     from parzen.integrations.dask import DaskStorage, optimize_on_dask
+    from parzen.integrations.fastai import FastAIPruningCallback, FastAIV2PruningCallback
     from parzen.integrations.keras import KerasPruningCallback
     from parzen.integrations.lightgbm import LightGBMPruningCallback
     from parzen.integrations.lightning import PyTorchLightningPruningCallback
@@ -51,7 +60,9 @@ if TYPE_CHECKING:
     from parzen.integrations.pytorch_distributed import TorchDistributedTrial
     from parzen.integrations.pytorch_ignite import PyTorchIgnitePruningHandler
     from parzen.integrations.sklearn import ParzenSearchCV
+    from parzen.integrations.skrub import ParzenParamSearch
     from parzen.integrations.tensorboard import TensorBoardCallback
+    from parzen.integrations.tfkeras import TFKerasPruningCallback
     from parzen.integrations.wandb import WeightsAndBiasesCallback
     from parzen.integrations.xgboost import XGBoostPruningCallback
 
@@ -59,12 +70,19 @@ if TYPE_CHECKING:
 _MODULES = {
     "CatBoostPruningCallback": "catboost",
     "DaskStorage": "dask",
+    "FastAIPruningCallback": "fastai",
+    "FastAIV2PruningCallback": "fastai",
     "KerasPruningCallback": "keras",
     "LightGBMPruningCallback": "lightgbm",
+    "LightGBMTuner": "lightgbm",
+    "LightGBMTunerCV": "lightgbm",
     "MLflowCallback": "mlflow",
+    "OptunaSearchCV": "sklearn",
+    "ParzenParamSearch": "skrub",
     "ParzenSearchCV": "sklearn",
     "PyTorchIgnitePruningHandler": "pytorch_ignite",
     "PyTorchLightningPruningCallback": "lightning",
+    "TFKerasPruningCallback": "tfkeras",
     "TensorBoardCallback": "tensorboard",
     "TorchDistributedTrial": "pytorch_distributed",
     "WeightsAndBiasesCallback": "wandb",
@@ -75,12 +93,19 @@ _MODULES = {
 __all__ = [
     "CatBoostPruningCallback",
     "DaskStorage",
+    "FastAIPruningCallback",
+    "FastAIV2PruningCallback",
     "KerasPruningCallback",
     "LightGBMPruningCallback",
+    "LightGBMTuner",
+    "LightGBMTunerCV",
     "MLflowCallback",
+    "OptunaSearchCV",
+    "ParzenParamSearch",
     "ParzenSearchCV",
     "PyTorchIgnitePruningHandler",
     "PyTorchLightningPruningCallback",
+    "TFKerasPruningCallback",
     "TensorBoardCallback",
     "TorchDistributedTrial",
     "WeightsAndBiasesCallback",
