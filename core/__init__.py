@@ -2,7 +2,7 @@
 
 ``import parzen as optuna`` runs code written for Optuna's public API.
 
-Example:
+Examples:
     >>> import parzen
     >>> def objective(trial):
     ...     x = trial.suggest_float("x", -10, 10)

@@ -18,7 +18,7 @@ Algorithms, chosen by the number of objectives ``m``:
 Points that do not strictly dominate the reference point in every objective add nothing and are
 dropped first.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> from parzen._hypervolume import compute_hypervolume, hypervolume_contributions
     >>> points = np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]])

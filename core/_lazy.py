@@ -20,7 +20,7 @@ def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
         exports: public name -> the module (absolute, or relative to ``package``) defining it;
             a name equal to its module's last component exports that submodule.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> parzen.samplers.GridSampler.__module__
         'parzen.samplers._grid'

@@ -4,7 +4,7 @@ Every command takes ``--storage URL`` (or the ``PARZEN_STORAGE`` environment var
 prints its result on standard output as ``-f table`` (default), ``json``, ``yaml`` (needs
 PyYAML) or ``value`` (space-separated fields, one record per line); logs go to standard error.
 
-Example:
+Examples:
     .. code-block:: console
 
         $ parzen create-study --storage sqlite:///db.sqlite3 --study-name demo
@@ -59,7 +59,7 @@ class _Output:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``parzen`` command with ``argv`` (default: ``sys.argv[1:]``); return its status.
 
-    Example:
+    Examples:
         >>> from parzen.cli import main
         >>> main(["--version"])  # doctest: +SKIP
         parzen 0.1.0

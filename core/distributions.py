@@ -4,7 +4,7 @@ A distribution describes the values one parameter may take. Every value has an *
 representation, a float, which storages keep and samplers model: floats and ints are stored as
 themselves, a categorical choice as its index.
 
-Example:
+Examples:
     >>> from parzen.distributions import FloatDistribution, json_to_distribution
     >>> from parzen.distributions import distribution_to_json
     >>> d = FloatDistribution(1e-5, 1e-1, log=True)
@@ -113,7 +113,7 @@ class FloatDistribution(BaseDistribution):
     a multiple of ``step``, ``high`` is lowered to the last grid point with a ``UserWarning``.
     Grid arithmetic is decimal, so ``FloatDistribution(0.2, 0.3, step=0.1)`` holds two values.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> from parzen.distributions import FloatDistribution
         >>> with warnings.catch_warnings():
@@ -173,7 +173,7 @@ class IntDistribution(BaseDistribution):
     are truncated toward zero, here with a ``UserWarning``; a range that is not a multiple
     of ``step`` lowers ``high`` to the last grid point, with a ``UserWarning``.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> from parzen.distributions import IntDistribution
         >>> IntDistribution(1, 1e3).high
@@ -288,7 +288,7 @@ class CategoricalDistribution(BaseDistribution):
     lists and str-keyed dicts of the primitives) and refuse others with a ``TypeError`` when
     the first trial suggests them. Nothing is ever pickled.
 
-    Example:
+    Examples:
         >>> from parzen.distributions import CategoricalDistribution
         >>> d = CategoricalDistribution(["adam", "sgd"])
         >>> d.to_internal_repr("sgd"), d.to_external_repr(0.0)
@@ -435,7 +435,7 @@ def _deprecated(name: str, replacement: str) -> None:
 class UniformDistribution(FloatDistribution):
     """Deprecated: use ``FloatDistribution(low, high)``.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> from parzen.distributions import UniformDistribution
         >>> with warnings.catch_warnings():
@@ -455,7 +455,7 @@ class UniformDistribution(FloatDistribution):
 class LogUniformDistribution(FloatDistribution):
     """Deprecated: use ``FloatDistribution(low, high, log=True)``.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> from parzen.distributions import LogUniformDistribution
         >>> with warnings.catch_warnings():
@@ -475,7 +475,7 @@ class LogUniformDistribution(FloatDistribution):
 class DiscreteUniformDistribution(FloatDistribution):
     """Deprecated: use ``FloatDistribution(low, high, step=q)``.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> from parzen.distributions import DiscreteUniformDistribution
         >>> with warnings.catch_warnings():
@@ -501,7 +501,7 @@ class DiscreteUniformDistribution(FloatDistribution):
 class IntUniformDistribution(IntDistribution):
     """Deprecated: use ``IntDistribution(low, high, step=step)``.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> from parzen.distributions import IntUniformDistribution
         >>> with warnings.catch_warnings():
@@ -521,7 +521,7 @@ class IntUniformDistribution(IntDistribution):
 class IntLogUniformDistribution(IntDistribution):
     """Deprecated: use ``IntDistribution(low, high, log=True)``.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> from parzen.distributions import IntLogUniformDistribution
         >>> with warnings.catch_warnings():
@@ -586,7 +586,7 @@ def distribution_to_json(dist: BaseDistribution) -> str:
     Raises:
         TypeError: a categorical choice has no JSON form that reads back equal.
 
-    Example:
+    Examples:
         >>> from parzen.distributions import CategoricalDistribution, distribution_to_json
         >>> distribution_to_json(CategoricalDistribution(["a", None]))
         '{"name": "CategoricalDistribution", "attributes": {"choices": ["a", null]}}'
@@ -607,7 +607,7 @@ def json_to_distribution(json_str: str) -> BaseDistribution:
     Raises:
         ValueError: the JSON does not describe a known distribution.
 
-    Example:
+    Examples:
         >>> from parzen.distributions import json_to_distribution
         >>> json_to_distribution('{"type": "int", "low": 1, "high": 8, "log": true}')
         IntDistribution(low=1, high=8, log=True, step=1)

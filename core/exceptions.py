@@ -27,7 +27,7 @@ OptunaError = ParzenError
 class TrialPruned(ParzenError):
     """Raise this from an objective to end the trial as PRUNED.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     for step in range(10):

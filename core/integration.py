@@ -4,7 +4,7 @@
 ``import parzen.integration.lightgbm`` all work, and give the very objects that
 ``parzen.integrations`` does: the package, and each submodule, is one module under two names.
 
-Example:
+Examples:
     >>> import parzen.integration.lightgbm
     >>> import parzen.integrations.lightgbm
     >>> parzen.integration.lightgbm is parzen.integrations.lightgbm

@@ -4,7 +4,7 @@ By default parzen logs at INFO to stderr through its own handler (one line per f
 and does not propagate to the root logger, so that applications configuring ``logging`` get
 no duplicate lines.
 
-Example:
+Examples:
     >>> import parzen
     >>> parzen.logging.set_verbosity(parzen.logging.WARNING)
     >>> parzen.logging.get_verbosity() == parzen.logging.WARNING

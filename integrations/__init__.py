@@ -37,7 +37,7 @@ Other adapters:
 ``parzen.integration`` is an alias of this package, so code written for
 ``optuna.integration`` runs after ``import parzen as optuna``.
 
-Example:
+Examples:
     >>> import parzen
     >>> callback_class = parzen.integrations.LightGBMPruningCallback  # imports lightgbm now
     >>> callback_class.__module__

@@ -89,7 +89,7 @@ def missing_framework_error(
         cause: The import failure, quoted in the message.
         note: A sentence appended to the message.
 
-    Example:
+    Examples:
         >>> error = missing_framework_error("LightGBMPruningCallback", "lightgbm", "lightgbm")
         >>> str(error).endswith('Install it with: pip install "parzen[lightgbm]"')
         True
@@ -154,7 +154,7 @@ def unknown_name_message(
 ) -> str:
     """The message for a monitored name that the framework did not produce.
 
-    Example:
+    Examples:
         >>> unknown_name_message("val_los", ["loss", "val_loss"], what="metric")
         "The metric 'val_los' was not found; available metrics: 'loss', 'val_loss'."
     """
@@ -167,7 +167,7 @@ def unknown_name_message(
 def guess_higher_is_better(metric: str) -> bool | None:
     """Guess from its name whether a metric improves upward; None when unsure.
 
-    Example:
+    Examples:
         >>> guess_higher_is_better("val_accuracy"), guess_higher_is_better("validation-logloss")
         (True, False)
         >>> guess_higher_is_better("my_score") is None
@@ -206,7 +206,7 @@ class Reporter:
         trial: The trial the values are reported to.
         adapter: The owning callback's class name, used in messages.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.integrations._common import Reporter
         >>> study = parzen.create_study()

@@ -31,7 +31,7 @@ def metric_names(owner: str, metric_name: str | list[str], study: Study) -> list
     As in Optuna, a single name gets ``_0``, ``_1``, ... suffixes in a multi-objective study,
     and the names set with ``Study.set_metric_names`` play no part.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study(directions=["minimize", "maximize"])
         >>> metric_names("MLflowCallback", "loss", study)

@@ -46,7 +46,7 @@ class CatBoostPruningCallback:
     Raises:
         ImportError: CatBoost>=1.2 is not installed.
 
-    Example:
+    Examples:
         >>> import catboost as cb
         >>> import parzen
         >>> from parzen.integrations import CatBoostPruningCallback

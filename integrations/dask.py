@@ -9,7 +9,7 @@ Two ways to share the study with the workers:
 
 Then :func:`optimize_on_dask` runs the trials, one Dask task each.
 
-Example:
+Examples:
     >>> import parzen
     >>> from distributed import Client, LocalCluster
     >>> from parzen.integrations.dask import DaskStorage, optimize_on_dask

@@ -52,7 +52,7 @@ class KerasPruningCallback(Callback):
         ImportError: Keras>=3 is not installed, or has no usable backend.
         ValueError: ``interval`` is not a positive int.
 
-    Example:
+    Examples:
         >>> import os
         >>> os.environ.setdefault("KERAS_BACKEND", "torch")
         'torch'

@@ -60,7 +60,7 @@ class LightGBMPruningCallback:
     way each metric improves, and a mismatch raises ValueError at the first report, since the
     pruner would otherwise stop the best trials.
 
-    Example:
+    Examples:
         >>> import lightgbm as lgb
         >>> import parzen
         >>> from parzen.integrations import LightGBMPruningCallback

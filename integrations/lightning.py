@@ -66,7 +66,7 @@ class PyTorchLightningPruningCallback(Callback):
     Raises:
         ImportError: ``lightning>=2.0`` is not installed.
 
-    Example:
+    Examples:
         >>> import lightning.pytorch as pl
         >>> import parzen
         >>> import torch

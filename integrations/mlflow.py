@@ -119,7 +119,7 @@ class MLflowCallback:
         TypeError: ``metric_name`` or ``mlflow_kwargs`` is not what is described above.
         ValueError: ``metric_name`` is an empty list or repeats a name.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> import mlflow
         >>> import parzen
@@ -211,7 +211,7 @@ class MLflowCallback:
         Returns:
             A decorator for objective functions.
 
-        Example:
+        Examples:
             >>> import tempfile
             >>> import mlflow
             >>> import parzen

@@ -74,7 +74,7 @@ class TorchDistributedTrial:
         RuntimeError: ``torch.distributed`` is not initialized.
         ValueError: rank 0 passed ``None``.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> import torch.distributed as dist
         >>> import parzen

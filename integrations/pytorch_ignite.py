@@ -36,7 +36,7 @@ class PyTorchIgnitePruningHandler:
     Raises:
         ImportError: pytorch-ignite>=0.4.11 is not installed (``pip install ".[ignite]"``).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from ignite.engine import Events, create_supervised_evaluator
         >>> from ignite.engine import create_supervised_trainer

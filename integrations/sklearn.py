@@ -494,7 +494,7 @@ class ParzenSearchCV(MetaEstimatorMixin, BaseEstimator):
         user_attrs_: The study's user attributes (see :meth:`set_user_attr`).
         classes_, n_features_in_, feature_names_in_: Those of ``best_estimator_``.
 
-    Example:
+    Examples:
         >>> from sklearn.datasets import load_iris
         >>> from sklearn.svm import SVC
         >>> from parzen.distributions import FloatDistribution

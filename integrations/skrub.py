@@ -10,7 +10,7 @@ storage and trials in parallel threads, and offers what skrub's own searches do
 ``DataOp.skb.make_grid_search``; :func:`grid_search_space` gives
 :class:`parzen.samplers.GridSampler` the plan's grid.
 
-Example:
+Examples:
     >>> import skrub
     >>> import parzen
     >>> from sklearn.datasets import make_classification

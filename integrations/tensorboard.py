@@ -187,7 +187,7 @@ class TensorBoardCallback:
         TypeError: ``metric_name`` is neither a str nor a list of str.
         ValueError: ``metric_name`` is an empty list or repeats a name.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> import parzen
         >>> from parzen.integrations.tensorboard import TensorBoardCallback

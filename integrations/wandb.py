@@ -81,7 +81,7 @@ class WeightsAndBiasesCallback:
         TypeError: ``metric_name`` or ``wandb_kwargs`` is not what is described above.
         ValueError: ``metric_name`` is an empty list or repeats a name.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> import parzen
         >>> import wandb
@@ -166,7 +166,7 @@ class WeightsAndBiasesCallback:
         Returns:
             A decorator for objective functions.
 
-        Example:
+        Examples:
             >>> import tempfile
             >>> import parzen
             >>> import wandb

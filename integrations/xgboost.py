@@ -47,7 +47,7 @@ class XGBoostPruningCallback(TrainingCallback):
     Raises:
         ImportError: XGBoost>=1.7 is not installed.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> import xgboost as xgb
         >>> from parzen.integrations import XGBoostPruningCallback

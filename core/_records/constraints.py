@@ -32,7 +32,7 @@ def read_constraints(system_attrs: Mapping[str, Any]) -> dict[str, float]:
     """Every constraint in ``system_attrs``, name -> value: the sampler's first, by index,
     then the named ones in the order they were set.
 
-    Example:
+    Examples:
         >>> read_constraints({"constraints": [0.5, -1.0], "constraints:memory": 2.0})
         {'0': 0.5, '1': -1.0, 'memory': 2.0}
     """

@@ -6,7 +6,7 @@ import enum
 class StudyDirection(enum.IntEnum):
     """Whether an objective is minimized or maximized.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> parzen.create_study(direction="maximize").direction
         StudyDirection.MAXIMIZE

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 class FrozenStudy:
     """A snapshot of a study's identity, directions and attributes, as storages list them.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> storage = parzen.storages.InMemoryStorage()
         >>> _ = parzen.create_study(storage=storage, study_name="a")
@@ -56,7 +56,7 @@ class FrozenStudy:
 class StudySummary:
     """What :func:`get_all_study_summaries` reports of one study.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> storage = parzen.storages.InMemoryStorage()
         >>> study = parzen.create_study(storage=storage, study_name="s")

@@ -9,7 +9,7 @@ Stores: :class:`FileSystemArtifactStore` (a local or shared directory),
 :class:`GCSArtifactStore` (Google Cloud Storage, ``pip install "parzen[gcs]"``), and
 :class:`Backoff`, which retries any store's failures.
 
-Example:
+Examples:
     >>> import os, tempfile
     >>> import parzen
     >>> from parzen.artifacts import (

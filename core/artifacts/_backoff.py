@@ -39,7 +39,7 @@ class Backoff:
         min_delay: the first pause, in seconds (> 0).
         max_delay: the longest pause, in seconds (> ``min_delay``).
 
-    Example:
+    Examples:
         >>> import io, tempfile
         >>> from parzen.artifacts import Backoff, FileSystemArtifactStore
         >>> with tempfile.TemporaryDirectory() as root:

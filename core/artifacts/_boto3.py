@@ -30,7 +30,7 @@ class Boto3ArtifactStore:
             body into a buffer before the upload. parzen never copies the body, and leaves
             the caller's file object open either way.
 
-    Example:
+    Examples:
         >>> from parzen.artifacts import Boto3ArtifactStore
         >>> class NoNetworkClient:  # stands in for boto3.client("s3") in this offline example
         ...     pass

@@ -31,7 +31,7 @@ def download_artifact(*, artifact_store: ArtifactStore, file_path: str, artifact
         ArtifactNotFound: the store holds no artifact with this id.
         ValueError: ``artifact_id`` is not an artifact id (e.g. a path).
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> import parzen
         >>> from parzen.artifacts import (

@@ -32,7 +32,7 @@ class FileSystemArtifactStore:
     Args:
         base_path: the directory; it must exist when the first artifact is written.
 
-    Example:
+    Examples:
         >>> import io, tempfile
         >>> from parzen.artifacts import FileSystemArtifactStore
         >>> with tempfile.TemporaryDirectory() as root:

@@ -30,7 +30,7 @@ class GCSArtifactStore:
         client: a ``google.cloud.storage.Client``; by default ``Client()``, configured by the
             usual Google Cloud credentials.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> from parzen.artifacts import GCSArtifactStore
         >>> class NoNetworkClient:  # stands in for google.cloud.storage.Client() offline

@@ -25,7 +25,7 @@ def get_all_artifact_meta(
             (with ``storage``) or a :class:`~parzen.study.Study`.
         storage: the storage to read; required for a FrozenTrial.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> import parzen
         >>> from parzen.artifacts import (

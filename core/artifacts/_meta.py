@@ -33,7 +33,7 @@ class ArtifactMeta:
             (``application/octet-stream`` when unknown).
         encoding: its content encoding (e.g. ``gzip``), or None.
 
-    Example:
+    Examples:
         >>> from parzen.artifacts import ArtifactMeta
         >>> meta = ArtifactMeta("0b1c8e52", "model.pt", "application/octet-stream", None)
         >>> meta.filename
@@ -57,7 +57,7 @@ def metas_from_attrs(system_attrs: Mapping[str, Any]) -> list[ArtifactMeta]:
     An entry that is not a well-formed record (someone else wrote that key) is skipped with a
     warning rather than hiding the artifacts recorded next to it.
 
-    Example:
+    Examples:
         >>> from parzen.artifacts._meta import metas_from_attrs
         >>> attrs = {"artifacts:a1": '{"artifact_id": "a1", "filename": "f.txt", '
         ...          '"mimetype": "text/plain", "encoding": null}', "other": 1}

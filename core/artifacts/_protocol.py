@@ -20,7 +20,7 @@ class ArtifactStore(Protocol):
     call them; user code rarely needs to. Any object with these methods is a store: wrap it in
     :class:`~parzen.artifacts.Backoff` to retry its failures.
 
-    Example:
+    Examples:
         >>> import io
         >>> from parzen.artifacts import Backoff
         >>> class DictStore:
@@ -67,7 +67,7 @@ def validate_artifact_id(artifact_id: object) -> str:
         TypeError: ``artifact_id`` is not a string.
         ValueError: it is a string but not a valid id (for example ``"../etc/passwd"``).
 
-    Example:
+    Examples:
         >>> from parzen.artifacts._protocol import validate_artifact_id
         >>> validate_artifact_id("0b1c8e52-6cfb-4e57-9b3a-3d1fbbd1b1a7")
         '0b1c8e52-6cfb-4e57-9b3a-3d1fbbd1b1a7'

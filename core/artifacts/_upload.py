@@ -94,7 +94,7 @@ def upload_artifact(
         UpdateFinishedTrialError: the trial has finished (nothing is uploaded).
         FileNotFoundError: ``file_path`` does not exist.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> import parzen
         >>> from parzen.artifacts import FileSystemArtifactStore, upload_artifact

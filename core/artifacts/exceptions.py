@@ -1,6 +1,6 @@
 """The errors of :mod:`parzen.artifacts`.
 
-Example:
+Examples:
     >>> from parzen.artifacts.exceptions import ArtifactNotFound
     >>> from parzen.exceptions import ParzenError
     >>> issubclass(ArtifactNotFound, ParzenError)
@@ -18,7 +18,7 @@ class ArtifactNotFound(ParzenError):
     :class:`~parzen.artifacts.Backoff` never retries this error: a missing artifact does
     not appear by asking again.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from parzen.artifacts import FileSystemArtifactStore
         >>> from parzen.artifacts.exceptions import ArtifactNotFound

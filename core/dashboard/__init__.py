@@ -12,7 +12,7 @@ The server uses only the standard library. It reads each study incrementally (on
 that finished since its last read, plus the running ones) and does the heavy work (sorting,
 filtering, reducing 10,000 trials to what a chart can show) itself.
 
-Example:
+Examples:
     >>> import parzen
     >>> from parzen.dashboard import start_server
     >>> storage = parzen.storages.InMemoryStorage()

@@ -55,7 +55,7 @@ def open_storage(spec: str) -> BaseStorage:
     nothing); ``redis://`` URLs a Redis journal; a path an SQLite database if the file is one,
     else a journal file.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> from parzen.dashboard._cli import open_storage
         >>> path = os.path.join(tempfile.mkdtemp(), "journal.log")
@@ -71,7 +71,7 @@ def open_storage(spec: str) -> BaseStorage:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``parzen dashboard`` with ``argv`` (default: ``sys.argv[1:]``); return its status.
 
-    Example:
+    Examples:
         >>> from parzen.dashboard import main
         >>> main(["sqlite:///example.db", "--port", "8080"])  # doctest: +SKIP
     """

@@ -601,7 +601,7 @@ class DashboardServer:
         host: The address the server is bound to.
         port: The port it listens on (the one chosen, when started with ``port=0``).
 
-    Example:
+    Examples:
         >>> import urllib.request
         >>> import parzen
         >>> from parzen.dashboard import start_server
@@ -721,7 +721,7 @@ def start_server(
     Returns:
         The running server; call ``stop()`` (or use it as a context manager) to stop it.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.dashboard import start_server
         >>> server = start_server(parzen.storages.InMemoryStorage())
@@ -757,7 +757,7 @@ def run_server(
     The dashboard is read-only: no request can change the storage. Arguments are those of
     :func:`start_server`; ``port`` defaults to 8080.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.dashboard import run_server
         >>> run_server("sqlite:///example.db")  # doctest: +SKIP

@@ -5,7 +5,7 @@
 trials), :class:`FanovaImportanceEvaluator` or :class:`MeanDecreaseImpurityImportanceEvaluator`
 (both fit a scikit-learn random forest: ``pip install "parzen[sklearn]"``).
 
-Example:
+Examples:
     >>> import parzen
     >>> def objective(trial):
     ...     x = trial.suggest_float("x", -10, 10)

@@ -29,7 +29,7 @@ class BaseImportanceEvaluator(abc.ABC):
     An evaluator reads the COMPLETE trials of a study and returns one non-negative importance
     per parameter; :func:`~parzen.importance.get_param_importances` normalizes and sorts them.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.importance import BaseImportanceEvaluator
         >>> class FirstParamWins(BaseImportanceEvaluator):

@@ -37,7 +37,7 @@ class FanovaImportanceEvaluator(_ForestEvaluator):
         max_depth: Maximum depth of each tree.
         seed: Seed of the forest, for reproducible importances.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.importance import FanovaImportanceEvaluator, get_param_importances
         >>> def objective(trial):

@@ -22,7 +22,7 @@ class MeanDecreaseImpurityImportanceEvaluator(_ForestEvaluator):
         max_depth: Maximum depth of each tree.
         seed: Seed of the forest, for reproducible importances.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.importance import MeanDecreaseImpurityImportanceEvaluator
         >>> def objective(trial):

@@ -66,7 +66,7 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
             ``region_quantile=1.0``, the top density is compared to the uniform density over
             the search space.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.importance import PedAnovaImportanceEvaluator, get_param_importances
         >>> def objective(trial):

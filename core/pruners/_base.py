@@ -23,7 +23,7 @@ class BasePruner(abc.ABC):
     ``study_name``; never ``study._storage``. The study may be a view (Hyperband gives each
     bracket's pruner a view of that bracket's trials).
 
-    Example:
+    Examples:
         >>> import parzen
         >>> class StopAfterThree(parzen.pruners.BasePruner):
         ...     def prune(self, study, trial):

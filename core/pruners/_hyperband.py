@@ -147,7 +147,7 @@ class HyperbandPruner(BasePruner):
     with ``k`` startup trials needs about ``n_brackets * k`` trials before every bracket
     leaves its startup phase.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", 0.0, 1.0)

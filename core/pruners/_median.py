@@ -17,7 +17,7 @@ class MedianPruner(PercentilePruner):
     NaN: a trial whose intermediate values are all NaN is pruned; NaNs reported by completed
     trials are left out of the median.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", 0.0, 1.0)

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 class NopPruner(BasePruner):
     """Never prunes.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study(pruner=parzen.pruners.NopPruner())
     """

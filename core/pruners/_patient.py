@@ -28,7 +28,7 @@ class PatientPruner(BasePruner):
     When the trial has stopped improving, the decision is ``wrapped_pruner``'s, or True if
     ``wrapped_pruner`` is None (plain early stopping on the trial's own curve).
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", 0.0, 1.0)

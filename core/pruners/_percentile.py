@@ -135,7 +135,7 @@ class PercentilePruner(BasePruner):
     The completed trials' values are cached per study and updated with the trials that
     finished since the last call, so a check does not rescan the whole history.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", 0.0, 1.0)

@@ -70,7 +70,7 @@ class SuccessiveHalvingPruner(BasePruner):
     reached the end of the first rung are never pruned. The maximum resource (the steps a
     trial may run) is the objective's business.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", 0.0, 1.0)

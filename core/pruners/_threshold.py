@@ -26,7 +26,7 @@ class ThresholdPruner(BasePruner):
     to a bound is kept. Useful to stop diverging runs (a loss that explodes, an accuracy that
     stays at chance level) regardless of the other trials.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     lr = trial.suggest_float("lr", 1e-3, 10.0, log=True)

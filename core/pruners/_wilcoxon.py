@@ -88,7 +88,7 @@ class WilcoxonPruner(BasePruner):
 
     Requires scipy (imported on first use).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import parzen
         >>> instances = np.linspace(-1.0, 1.0, 50)

@@ -57,7 +57,7 @@ class BaseSampler(abc.ABC):
     written for Optuna that read ``study._storage`` and ``study._study_id`` keep working, but
     see every trial.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> class MidpointSampler(parzen.samplers.BaseSampler):
         ...     def infer_relative_search_space(self, study, trial):

@@ -59,7 +59,7 @@ class BruteForceSampler(BaseSampler):
             conditional space; with ``True`` the last workers may instead evaluate a
             combination twice.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     c = trial.suggest_categorical("c", ["float", "int"])

@@ -7,7 +7,7 @@ the list ``[v0, v1, ...]``, as Optuna stores them; the constraints the objective
 with ``Trial.set_constraint`` have attributes of their own. Readers use
 :func:`parzen._records.constraints.get_constraints`, which sees both.
 
-Example:
+Examples:
     >>> import parzen
     >>> from parzen.samplers._constraints import record_constraints
     >>> study = parzen.create_study()

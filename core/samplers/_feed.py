@@ -11,7 +11,7 @@ Unlike :class:`parzen.samplers._history.TrialHistory`, which keeps columns of pa
 values, the feed keeps nothing but a cursor and the ids it has handed out: the samplers need the
 trials' system attributes (generation tags), which the history does not record.
 
-Example:
+Examples:
     >>> import parzen
     >>> from parzen.samplers._feed import FinishedTrialFeed
     >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))

@@ -77,7 +77,7 @@ class BaseGASampler(BaseSampler):
     Args:
         population_size: the number of COMPLETE trials per generation.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> class BestHalfSampler(parzen.samplers.BaseGASampler):
         ...     def __init__(self, population_size=4, seed=None):

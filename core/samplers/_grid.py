@@ -62,7 +62,7 @@ class GridSampler(BaseSampler):
         TypeError: ``search_space`` is not a mapping, or a candidate list is not a list.
         ValueError: a candidate list is empty or holds a value that cannot be stored.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", -100, 100)

@@ -14,7 +14,7 @@ Only COMPLETE and PRUNED trials become rows (a FAILed trial says nothing about i
 parameters); every finished trial is counted, though, so that ``n_finished`` can be compared
 with the number of trials a storage holds.
 
-Example:
+Examples:
     >>> import parzen
     >>> from parzen.samplers._history import TrialHistory
     >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))
@@ -102,7 +102,7 @@ class TrialHistory:
         study: The study to follow (only its number of objectives is read here; pass the
             study, or the same view of it, to every :meth:`sync`).
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.samplers._history import TrialHistory
         >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))

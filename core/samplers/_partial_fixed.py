@@ -26,7 +26,7 @@ class PartialFixedSampler(BaseSampler):
     Raises:
         TypeError: ``fixed_params`` is not a dict or ``base_sampler`` not a sampler.
 
-    Example:
+    Examples:
         After some optimization, fix ``y`` to its best value and re-optimize ``x``.
 
         >>> import parzen

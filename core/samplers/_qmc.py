@@ -78,7 +78,7 @@ class QMCSampler(BaseSampler):
     Raises:
         ValueError: ``qmc_type`` is not ``"sobol"`` or ``"halton"``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", -1, 1)

@@ -24,7 +24,7 @@ class RandomSampler(BaseSampler):
     Args:
         seed: a seed for reproducible suggestions in a single worker.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))
         >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=10)

@@ -20,7 +20,7 @@ def intersection_search_space(
 ) -> dict[str, BaseDistribution]:
     """The parameters every finished trial has, with the same distribution, sorted by name.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.search_space import intersection_search_space
         >>> study = parzen.create_study()
@@ -47,7 +47,7 @@ class IntersectionSearchSpace:
 
     Each call looks only at trials that finished since the previous one.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study()
         >>> space = parzen.search_space.IntersectionSearchSpace()

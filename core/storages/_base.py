@@ -26,7 +26,7 @@ class BaseStorage(abc.ABC):
 
     Implementations can check themselves against ``parzen.testing.storages``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> storage = parzen.storages.InMemoryStorage()
         >>> study_id = storage.create_new_study([parzen.study.StudyDirection.MINIMIZE], "s")

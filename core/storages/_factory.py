@@ -13,7 +13,7 @@ def get_storage(storage: str | BaseStorage | None) -> BaseStorage:
     routed by its scheme: ``sqlite:///study.db``, ``postgresql://...``, ``mysql://...`` go to
     ``RDBStorage``.
 
-    Example:
+    Examples:
         >>> from parzen.storages import get_storage
         >>> type(get_storage(None)).__name__
         'InMemoryStorage'

@@ -34,7 +34,7 @@ def fail_stale_trials(study: Study) -> list[int]:
     Returns the numbers of the trials this call failed; another worker racing on the same
     trial makes it fail only once.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study()
         >>> parzen.storages.fail_stale_trials(study)  # in-memory: no heartbeats, nothing to do
@@ -135,7 +135,7 @@ class RetryHeartbeatStaleTrialCallback:
         max_retry: how many times one trial may be retried; None means without limit.
         inherit_intermediate_values: copy the failed trial's intermediate values.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> storage = parzen.storages.RDBStorage(
         ...     "sqlite:///:memory:",
@@ -194,7 +194,7 @@ class RetryHeartbeatStaleTrialCallback:
 class RetryFailedTrialCallback(RetryHeartbeatStaleTrialCallback):
     """The former name of :class:`RetryHeartbeatStaleTrialCallback`; it warns, as in Optuna 5.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> import parzen
         >>> with warnings.catch_warnings(record=True) as caught:

@@ -50,7 +50,7 @@ class InMemoryStorage(BaseStorage):
     trials out without copying; unfinished trials are written in place, and readers get a
     copy of them taken under the lock. Either way, what a reader holds never changes.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study(storage=parzen.storages.InMemoryStorage())
         >>> study.optimize(lambda t: t.suggest_int("n", 0, 3), n_trials=3)

@@ -26,7 +26,7 @@ def open_storage(spec: str, *, create: bool) -> BaseStorage:
     Raises:
         ValueError: ``spec`` names no storage (unknown scheme, missing file).
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> from parzen.storages._open import open_storage
         >>> folder = tempfile.mkdtemp()

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 class MaxTrialsCallback:
     """Stop the study once it holds ``n_trials`` trials in ``states``, counting every worker.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study()
         >>> complete = (parzen.trial.TrialState.COMPLETE,)

@@ -38,7 +38,7 @@ def create_study(
         load_if_exists: load the study if one with this name exists instead of raising.
         directions: one direction per objective, for multi-objective studies.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study(directions=["minimize", "maximize"])
         >>> [d.name for d in study.directions]
@@ -127,7 +127,7 @@ def copy_study(
 ) -> None:
     """Copy a study with its attributes and trials to another storage (or name).
 
-    Example:
+    Examples:
         >>> import parzen
         >>> source = parzen.storages.InMemoryStorage()
         >>> study = parzen.create_study(storage=source, study_name="a")

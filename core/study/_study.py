@@ -36,7 +36,7 @@ class Study:
 
     Create studies with :func:`parzen.create_study` or :func:`parzen.load_study`.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", -10, 10)
@@ -114,7 +114,7 @@ class Study:
                 trial that forwards ``suggest_*``, ``report``, ``should_prune`` and
                 attribute calls to this process, and ``trial.study`` is not available.
 
-        Example:
+        Examples:
             >>> import parzen
             >>> def objective(trial):
             ...     x = trial.suggest_float("x", -10, 10)
@@ -144,7 +144,7 @@ class Study:
             fixed_distributions: parameters to suggest right away, e.g. a search space
                 defined outside the objective.
 
-        Example:
+        Examples:
             >>> import parzen
             >>> study = parzen.create_study()
             >>> trial = study.ask()
@@ -215,7 +215,7 @@ class Study:
             skip_if_exists: do nothing if a trial with these parameters is already queued,
                 running or finished.
 
-        Example:
+        Examples:
             >>> import parzen
             >>> study = parzen.create_study()
             >>> study.enqueue_trial({"x": 5.0})
@@ -384,7 +384,7 @@ class Study:
         process, different for another study, another storage object, or a view of the
         study (e.g. a Hyperband bracket). Never reused for another storage object.
 
-        Example:
+        Examples:
             >>> import parzen
             >>> storage = parzen.storages.InMemoryStorage()
             >>> a = parzen.create_study(storage=storage, study_name="a")
@@ -402,7 +402,7 @@ class Study:
         Delivery is at-least-once (a trial may come back in a later call), so callers keep
         the ``_trial_id`` of what they have seen. The trials are not copied: read only.
 
-        Example:
+        Examples:
             >>> import parzen
             >>> study = parzen.create_study()
             >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
@@ -415,7 +415,7 @@ class Study:
     def count_trials(self, states: Container[TrialState] | None = None) -> int:
         """How many trials the study has (only those in ``states``, if given); cheap.
 
-        Example:
+        Examples:
             >>> import parzen
             >>> study = parzen.create_study()
             >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
@@ -432,7 +432,7 @@ class Study:
         """The stored system attributes of ``trial`` (fresher than ``trial.system_attrs``
         when another component wrote since the snapshot was taken). Read only.
 
-        Example:
+        Examples:
             >>> import parzen
             >>> study = parzen.create_study()
             >>> _ = study.ask()

@@ -1,7 +1,7 @@
 """The module path ``parzen.study.study``, as ``optuna.study.study``: the same objects as
 :mod:`parzen.study`, for code that imports or annotates with the longer path.
 
-Example:
+Examples:
     >>> import parzen
     >>> from parzen.study.study import Study, create_study
     >>> Study is parzen.study.Study and create_study is parzen.create_study

@@ -9,7 +9,7 @@ trials only fit noise, and :class:`TerminatorCallback` stops
 :meth:`~parzen.study.Study.optimize`. Names and signatures are Optuna's; the Gaussian process
 is parzen's own (numpy and scipy, no torch).
 
-Example:
+Examples:
     >>> import parzen
     >>> from parzen.terminator import (
     ...     BestValueStagnationEvaluator,

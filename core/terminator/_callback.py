@@ -24,7 +24,7 @@ class TerminatorCallback:
         terminator: The terminator to ask. Defaults to :class:`~parzen.terminator.Terminator`
             with its defaults (the regret bound against the cross-validation error).
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.terminator import (
         ...     BestValueStagnationEvaluator,

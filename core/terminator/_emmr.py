@@ -46,7 +46,7 @@ class EMMREvaluator(BaseImprovementEvaluator):
             returns a huge value (``sys.float_info.max / 10``), so the study does not stop.
         seed: Seed of the random candidates for the lower bound's minimum.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.terminator import EMMREvaluator
         >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))

@@ -23,7 +23,7 @@ CV_SCORES_KEY = "terminator:cv_scores"
 class BaseErrorEvaluator(abc.ABC):
     """Estimates the statistical error of the objective function.
 
-    Example:
+    Examples:
         >>> from parzen.terminator import BaseErrorEvaluator
         >>> class Tenth(BaseErrorEvaluator):
         ...     def evaluate(self, trials, study_direction):
@@ -51,7 +51,7 @@ class CrossValidationErrorEvaluator(BaseErrorEvaluator):
     Makarova et al. (2022) use it: ``sqrt((1/k + 1/(k - 1)) * var)``, where ``var`` is the
     (population) variance of the best COMPLETE trial's scores.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.terminator import (
         ...     CrossValidationErrorEvaluator,
@@ -100,7 +100,7 @@ class StaticErrorEvaluator(BaseErrorEvaluator):
     Args:
         constant: The error to return.
 
-    Example:
+    Examples:
         >>> from parzen.terminator import StaticErrorEvaluator
         >>> StaticErrorEvaluator(constant=0.05).evaluate([], None)
         0.05
@@ -128,7 +128,7 @@ def report_cross_validation_scores(trial: BaseTrial, scores: Sequence[float]) ->
     Raises:
         ValueError: If fewer than two scores are given.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.terminator import report_cross_validation_scores
         >>> study = parzen.create_study()

@@ -26,7 +26,7 @@ class BaseImprovementEvaluator(abc.ABC):
     error a :class:`~parzen.terminator.BaseErrorEvaluator` returns, so both are in the same
     units (those of the objective, unless an evaluator says otherwise).
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.terminator import BaseImprovementEvaluator
         >>> class Spread(BaseImprovementEvaluator):
@@ -84,7 +84,7 @@ class RegretBoundEvaluator(BaseImprovementEvaluator):
             are fewer).
         seed: Seed of the random candidates for the lower bound's minimum.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.terminator import RegretBoundEvaluator
         >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))
@@ -151,7 +151,7 @@ class BestValueStagnationEvaluator(BaseImprovementEvaluator):
     Args:
         max_stagnation_trials: The number of trials without improvement that is tolerated.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.terminator import BestValueStagnationEvaluator
         >>> study = parzen.create_study()

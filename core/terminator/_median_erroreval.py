@@ -33,7 +33,7 @@ class MedianErrorEvaluator(BaseErrorEvaluator):
         n_initial_trials: COMPLETE trials after the warm-up whose improvements give the median.
         threshold_ratio: The threshold as a share of that median.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.terminator import (
         ...     BaseImprovementEvaluator,

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class BaseTerminator(abc.ABC):
     """Decides whether a study should stop.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.terminator import BaseTerminator, TerminatorCallback
         >>> class AfterFive(BaseTerminator):
@@ -82,7 +82,7 @@ class Terminator(BaseTerminator):
     Raises:
         ValueError: If ``min_n_trials`` is not a positive integer.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.terminator import (
         ...     BestValueStagnationEvaluator,

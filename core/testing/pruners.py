@@ -57,7 +57,7 @@ def run_curves(
         For each curve, the trial's final state name and the last step it reported, e.g.
         ``[("COMPLETE", 9), ("PRUNED", 3)]``: exactly what a pruning test wants to assert.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.testing.pruners import run_curves
         >>> study = parzen.create_study(pruner=parzen.pruners.ThresholdPruner(upper=1.0))
@@ -101,7 +101,7 @@ class PrunerConformance:
 
     pytest runs every ``test_*`` method of the subclass; they can also be called directly.
 
-    Example:
+    Examples:
         >>> from parzen.pruners import MedianPruner
         >>> from parzen.testing.pruners import PrunerConformance
         >>> class TestMedianPruner(PrunerConformance):

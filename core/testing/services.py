@@ -28,7 +28,7 @@ def _unavailable(reason: str) -> None:
 def require_service(name: str, host: str, port: int, timeout: float = 1.0) -> None:
     """Skip (or, in CI, fail) the calling test unless ``host:port`` accepts connections.
 
-    Example:
+    Examples:
         >>> import socket
         >>> import pytest
         >>> from parzen.testing.services import require_service

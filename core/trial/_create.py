@@ -29,7 +29,7 @@ def create_trial(
         constraints: constraint values, name -> value (feasible when every one is <= 0);
             kept in ``system_attrs`` so that every storage and ``copy_study`` keep them.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.distributions import FloatDistribution
         >>> study = parzen.create_study()

@@ -20,7 +20,7 @@ from parzen.trial._constraints import read_constraints, with_constraint
 class FixedTrial(BaseTrial):
     """A trial whose parameters are given: run an objective once with known values.
 
-    Example:
+    Examples:
         >>> from parzen.trial import FixedTrial
         >>> def objective(trial):
         ...     return trial.suggest_float("x", -10, 10) ** 2
@@ -84,7 +84,7 @@ class FixedTrial(BaseTrial):
         """Record a constraint value; a second value for the same key is ignored with a
         warning, as on a real trial.
 
-        Example:
+        Examples:
             >>> from parzen.trial import FixedTrial
             >>> trial = FixedTrial({})
             >>> trial.set_constraint("memory", 1.5)

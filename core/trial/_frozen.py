@@ -27,7 +27,7 @@ class FrozenTrial(BaseTrial):
     can also stand in for a :class:`~parzen.trial.Trial` to re-run an objective with the
     same parameters (``suggest_*`` return the stored values).
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study()
         >>> study.optimize(lambda t: t.suggest_float("x", 0, 1) ** 2, n_trials=3)
@@ -217,7 +217,7 @@ class FrozenTrial(BaseTrial):
     def constraints(self) -> dict[str, float]:
         """The constraint values, name -> value (feasible when every one is <= 0).
 
-        Example:
+        Examples:
             >>> import parzen
             >>> trial = parzen.trial.create_trial(value=1.0, constraints={"memory": -2.0})
             >>> trial.constraints

@@ -6,7 +6,7 @@ import enum
 class TrialState(enum.IntEnum):
     """The life cycle of a trial: WAITING → RUNNING → COMPLETE, PRUNED or FAIL.
 
-    Example:
+    Examples:
         >>> from parzen.trial import TrialState
         >>> TrialState.COMPLETE.is_finished(), TrialState.RUNNING.is_finished()
         (True, False)

@@ -32,7 +32,7 @@ class Trial(BaseTrial):
 
     Trials are made by :meth:`Study.optimize` or :meth:`Study.ask`; do not build one yourself.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     kind = trial.suggest_categorical("kind", ["linear", "quadratic"])
@@ -232,7 +232,7 @@ class Trial(BaseTrial):
         Samplers that support constraints steer away from infeasible regions, and
         ``best_trial``/``best_trials`` only return feasible trials.
 
-        Example:
+        Examples:
             >>> import parzen
             >>> def objective(trial):
             ...     x = trial.suggest_float("x", 0, 10)

@@ -10,7 +10,7 @@ legend entries where they appear; a plot with nothing to draw returns an empty f
 warns with :class:`EmptyPlotWarning`; a multi-objective study needs ``target`` wherever one
 value per trial is plotted.
 
-Example:
+Examples:
     >>> import parzen
     >>> study = parzen.create_study()
     >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=10)
@@ -60,7 +60,7 @@ __all__ = [
 def is_available() -> bool:
     """Whether plotly is installed, so that the functions of this module can draw.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> isinstance(parzen.visualization.is_available(), bool)
         True

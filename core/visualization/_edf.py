@@ -58,7 +58,7 @@ def plot_edf(
     Returns:
         A ``plotly.graph_objects.Figure``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study(study_name="a")
         >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4)

@@ -72,7 +72,7 @@ def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> 
     Returns:
         A ``plotly.graph_objects.Figure``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", 0, 1)

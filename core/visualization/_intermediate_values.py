@@ -77,7 +77,7 @@ def plot_intermediate_values(study: Study) -> Any:
     Returns:
         A ``plotly.graph_objects.Figure``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", 0, 1)

@@ -175,7 +175,7 @@ def plot_optimization_history(
     Returns:
         A ``plotly.graph_objects.Figure``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study()
         >>> study.optimize(lambda t: t.suggest_float("x", 0, 1) ** 2, n_trials=5)

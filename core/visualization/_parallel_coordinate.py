@@ -144,7 +144,7 @@ def plot_parallel_coordinate(
     Returns:
         A ``plotly.graph_objects.Figure`` with one ``Parcoords`` trace.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study()
         >>> study.optimize(lambda t: t.suggest_float("x", 0, 1) ** 2, n_trials=5)

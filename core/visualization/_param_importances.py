@@ -75,7 +75,7 @@ def plot_param_importances(
     Returns:
         A ``plotly.graph_objects.Figure``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     return trial.suggest_float("x", -1, 1) ** 2 + trial.suggest_float("y", 0, 0.01)

@@ -120,7 +120,7 @@ def plot_pareto_front(
     Returns:
         A ``plotly.graph_objects.Figure`` (``Scatter3d`` traces for three values).
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", 0, 1)

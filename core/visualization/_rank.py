@@ -79,7 +79,7 @@ def plot_rank(
     Returns:
         A ``plotly.graph_objects.Figure``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     return trial.suggest_float("x", 0, 1) + trial.suggest_int("y", 0, 3)

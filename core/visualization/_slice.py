@@ -87,7 +87,7 @@ def plot_slice(
     Returns:
         A ``plotly.graph_objects.Figure``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     return trial.suggest_float("lr", 1e-4, 1, log=True)

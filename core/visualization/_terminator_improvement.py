@@ -139,7 +139,7 @@ def plot_terminator_improvement(
         ValueError: For a multi-objective study, or when the error evaluator cannot evaluate
             (e.g. no cross-validation scores were reported).
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))
         >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=6)

@@ -83,7 +83,7 @@ def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
     Returns:
         A ``plotly.graph_objects.Figure`` with a date x axis.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study()
         >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)

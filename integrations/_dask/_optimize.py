@@ -200,7 +200,7 @@ def optimize_on_dask(
             the trials running finish, the others do not start.
         gc_after_trial: run the garbage collector on the worker after each trial.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from distributed import Client, LocalCluster
         >>> from parzen.integrations.dask import DaskStorage, optimize_on_dask

@@ -78,7 +78,7 @@ class DaskStorage(BaseStorage):
         failed_trial_callback: called with ``(study, trial)`` for each trial that heartbeats
             failed, e.g. :class:`~parzen.storages.RetryFailedTrialCallback`.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from distributed import Client, LocalCluster
         >>> from parzen.integrations.dask import DaskStorage
@@ -200,7 +200,7 @@ class DaskStorage(BaseStorage):
             The wrapped storage: an :class:`~parzen.storages.InMemoryStorage` unless the
             DaskStorage was created with a URL or a storage object.
 
-        Example:
+        Examples:
             >>> import parzen
             >>> from distributed import Client, LocalCluster
             >>> from parzen.integrations.dask import DaskStorage

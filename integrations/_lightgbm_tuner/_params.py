@@ -98,7 +98,7 @@ _DEFAULT_EVAL_AT = 1  # LightGBM evaluates ndcg/map at 1..5 by default; the firs
 def canonical_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``params`` with the tuned parameters' aliases renamed to the tuner's names.
 
-    Example:
+    Examples:
         >>> canonical_params({"reg_alpha": 0.1, "metrics": "mse", "verbosity": -1})
         {'lambda_l1': 0.1, 'metric': 'l2', 'verbosity': -1}
     """
@@ -133,7 +133,7 @@ def scored_metric(params: Mapping[str, Any]) -> str:
         ValueError: ``params["metric"]`` disables LightGBM's metrics or is not a metric name,
             or the objective is a function and no metric is given.
 
-    Example:
+    Examples:
         >>> scored_metric({"objective": "binary"})
         'binary_logloss'
         >>> scored_metric({"objective": "lambdarank", "eval_at": [3, 5]})
@@ -175,7 +175,7 @@ def scored_metric(params: Mapping[str, Any]) -> str:
 def higher_is_better(metric: str) -> bool:
     """Whether larger values of the LightGBM metric ``metric`` are better.
 
-    Example:
+    Examples:
         >>> higher_is_better("auc"), higher_is_better("ndcg@5"), higher_is_better("l2")
         (True, True, False)
     """

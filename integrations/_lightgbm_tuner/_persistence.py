@@ -21,7 +21,7 @@ _CVBOOSTER_SUFFIX = ".cvbooster.json"
 def booster_path(model_dir: str, trial_number: int, *, cv: bool) -> str:
     """Where the booster of trial ``trial_number`` is kept.
 
-    Example:
+    Examples:
         >>> booster_path("boosters", 3, cv=False).replace(os.sep, "/")
         'boosters/3.txt'
     """

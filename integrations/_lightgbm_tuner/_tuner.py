@@ -64,7 +64,7 @@ class LightGBMTuner(BaseTuner):
         ValueError: ``valid_sets`` is missing, the study's direction contradicts the metric,
             or ``params`` names no metric that the tuner can score.
 
-    Example:
+    Examples:
         >>> import lightgbm as lgb
         >>> import parzen
         >>> from parzen.integrations.lightgbm import LightGBMTuner
@@ -205,7 +205,7 @@ def train(
     Runs :class:`LightGBMTuner` with these arguments and returns the best booster. Use the
     tuner itself to reach the study, resume, or read ``best_params``.
 
-    Example:
+    Examples:
         >>> import lightgbm as lgb
         >>> import parzen
         >>> import parzen.integrations.lightgbm as plgb

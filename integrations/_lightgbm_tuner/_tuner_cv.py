@@ -49,7 +49,7 @@ class LightGBMTunerCV(BaseTuner):
             can return it.
         optuna_seed: seed of the grid and TPE samplers.
 
-    Example:
+    Examples:
         >>> import lightgbm as lgb
         >>> import parzen
         >>> from parzen.integrations.lightgbm import LightGBMTunerCV

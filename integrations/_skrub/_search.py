@@ -89,7 +89,7 @@ class ParzenParamSearch(BaseEstimator):
         cv_results_: The same in scikit-learn's ``cv_results_`` layout.
         study_: The :class:`parzen.study.Study` that ran the search.
 
-    Example:
+    Examples:
         >>> import skrub
         >>> import parzen
         >>> from sklearn.datasets import make_classification
@@ -432,7 +432,7 @@ def make_randomized_search(
     trials run in parzen's threads); ``fitted=True`` fits on ``data_op.skb.get_data()``.
     See :class:`ParzenParamSearch` for the others.
 
-    Example:
+    Examples:
         >>> import skrub
         >>> import parzen
         >>> from sklearn.datasets import make_regression
@@ -489,7 +489,7 @@ def make_grid_search(
     Args:
         seed: The order in which ``GridSampler`` visits the grid.
 
-    Example:
+    Examples:
         >>> import skrub
         >>> import parzen
         >>> from sklearn.datasets import make_classification
@@ -529,7 +529,7 @@ def grid_search_space(data_op: Any) -> dict[str, list[Any]]:
     Raises:
         ValueError: A numeric choice has no ``n_steps``, or the plan has no choices.
 
-    Example:
+    Examples:
         >>> import skrub
         >>> from sklearn.linear_model import LogisticRegression
         >>> from parzen.integrations.skrub import grid_search_space

@@ -164,7 +164,7 @@ class CmaEsSampler(BaseSampler):
         ImportError: ``cmaes`` is not installed (``pip install "parzen[cmaes]"``), raised when
             the sampler first needs it.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", -1, 1)

@@ -85,7 +85,7 @@ class GPSampler(BaseSampler):
         warn_independent_sampling: Whether to log a warning when a parameter is sampled by
             ``independent_sampler`` after the startup trials.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", -5.0, 5.0)

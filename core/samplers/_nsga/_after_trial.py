@@ -24,7 +24,7 @@ class NSGAIIAfterTrialStrategy:
         constraints_func: ``constraints_func(frozen_trial)`` returns constraint values
             (feasible when every value is ``<= 0``); None to do nothing.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.samplers._nsga import NSGAIIAfterTrialStrategy
         >>> study = parzen.create_study()

@@ -98,7 +98,7 @@ class NSGAIIChildGenerationStrategy:
         rng: The random state to draw from.
         mutation: The numerical mutation; None to resample mutated parameters at random.
 
-    Example:
+    Examples:
         >>> import numpy as np, parzen
         >>> from parzen.samplers._nsga import NSGAIIChildGenerationStrategy
         >>> from parzen.samplers.nsgaii import UniformCrossover

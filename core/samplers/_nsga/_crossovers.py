@@ -34,7 +34,7 @@ class BaseCrossover(abc.ABC):
 
     Subclass it, set ``n_parents`` and implement :meth:`crossover`.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from parzen.samplers.nsgaii import BaseCrossover
         >>> class MidpointCrossover(BaseCrossover):
@@ -106,7 +106,7 @@ class UniformCrossover(BaseCrossover):
     Args:
         swapping_prob: Probability of taking each parameter from the second parent.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from parzen.samplers.nsgaii import UniformCrossover
         >>> parents = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
@@ -142,7 +142,7 @@ class BLXAlphaCrossover(BaseCrossover):
     Args:
         alpha: The widening factor, ``>= 0``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from parzen.samplers.nsgaii import BLXAlphaCrossover
         >>> parents = np.array([[0.4], [0.6]])
@@ -181,7 +181,7 @@ class SPXCrossover(BaseCrossover):
     Args:
         epsilon: The expansion rate; default ``sqrt(n_params + 2)``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from parzen.samplers.nsgaii import SPXCrossover
         >>> parents = np.array([[0.4, 0.4], [0.6, 0.4], [0.5, 0.6]])
@@ -256,7 +256,7 @@ class SBXCrossover(BaseCrossover):
         uniform_crossover_prob: Probability of swapping each gene between the two children.
         use_child_gene_prob: Probability of keeping each child gene rather than the parent's.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from parzen.samplers.nsgaii import SBXCrossover
         >>> parents = np.array([[0.2, 0.2], [0.8, 0.8]])
@@ -353,7 +353,7 @@ class VSBXCrossover(SBXCrossover):
         uniform_crossover_prob: Probability of swapping each gene between the two children.
         use_child_gene_prob: Probability of keeping each child gene rather than the parent's.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from parzen.samplers.nsgaii import VSBXCrossover
         >>> parents = np.array([[0.2, 0.2], [0.8, 0.8]])
@@ -408,7 +408,7 @@ class UNDXCrossover(BaseCrossover):
         sigma_eta: Standard deviation across it (in units of the third parent's distance);
             default ``0.35 / sqrt(n_params)``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from parzen.samplers.nsgaii import UNDXCrossover
         >>> parents = np.array([[0.4, 0.4], [0.6, 0.4], [0.5, 0.6]])

@@ -66,7 +66,7 @@ class NSGAIIElitePopulationSelectionStrategy:
         constraints_func: Accepted for Optuna compatibility; constraints are read from each
             trial's stored constraint values either way.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.samplers._nsga import NSGAIIElitePopulationSelectionStrategy
         >>> study = parzen.create_study(directions=["minimize", "minimize"])
@@ -110,7 +110,7 @@ def generate_default_reference_points(n_objectives: int, dividing_parameter: int
     """Das and Dennis's points on the unit simplex: every vector of ``n_objectives`` multiples
     of ``1 / dividing_parameter`` that sum to 1.
 
-    Example:
+    Examples:
         >>> from parzen.samplers._nsga import generate_default_reference_points
         >>> generate_default_reference_points(2, 2).tolist()
         [[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]]
@@ -144,7 +144,7 @@ class NSGAIIIElitePopulationSelectionStrategy:
         dividing_parameter: Divisions per axis of the default reference points.
         rng: Random state for the niching choices.
 
-    Example:
+    Examples:
         >>> import numpy as np, parzen
         >>> from parzen.samplers._nsga import NSGAIIIElitePopulationSelectionStrategy
         >>> study = parzen.create_study(directions=["minimize", "minimize"])

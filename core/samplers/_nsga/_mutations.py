@@ -22,7 +22,7 @@ __all__ = ["BaseMutation", "PolynomialMutation"]
 class BaseMutation(abc.ABC):
     """Mutates one numerical parameter of a child; implement :meth:`mutation`.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from parzen.samplers.nsgaii import BaseMutation
         >>> class Nudge(BaseMutation):
@@ -64,7 +64,7 @@ class PolynomialMutation(BaseMutation):
         eta: Distribution index, ``>= 0``; larger keeps the mutated value closer to the
             original.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from parzen.samplers.nsgaii import PolynomialMutation
         >>> value = PolynomialMutation(eta=20).mutation(

@@ -256,7 +256,7 @@ class NSGAIISampler(_GASampler):
         ValueError: an argument is out of range, or the population is smaller than the
             crossover's number of parents.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", 0, 5)
@@ -333,7 +333,7 @@ class NSGAIIISampler(_GASampler):
         ValueError: an argument is out of range, ``reference_points`` is not a 2-D array, or
             the population is smaller than the crossover's number of parents.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = [trial.suggest_float(f"x{i}", 0, 1) for i in range(3)]

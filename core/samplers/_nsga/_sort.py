@@ -6,7 +6,7 @@ the points dominated only by front 0, and so on; within a front, the crowding di
 how isolated a point is. Constraints follow Deb's constrained domination: a feasible point beats
 every infeasible one, and infeasible points are ranked by their total violation.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> from parzen.samplers._nsga._sort import crowding_distance, fast_non_dominated_sort
     >>> loss = np.array([[1.0, 4.0], [2.0, 2.0], [3.0, 3.0], [4.0, 1.0]])

@@ -7,7 +7,7 @@ interval is widened by half a step at each end, so that rounding back gives ever
 the end points included, the same width. Going back rounds to the grid and clips to the bounds,
 so any real vector maps to a valid value of every parameter.
 
-Example:
+Examples:
     >>> from parzen.distributions import FloatDistribution, IntDistribution
     >>> from parzen.samplers._nsga._transform import NumericTransform
     >>> space = {"lr": FloatDistribution(1e-3, 1.0, log=True), "n": IntDistribution(0, 4)}

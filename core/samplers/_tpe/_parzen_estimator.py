@@ -355,7 +355,7 @@ def rule_of_thumb_sigmas(
     ``points`` is ``(n, D)`` in model space; each bandwidth is kept within
     ``[min_sigma, width]``, and a single point gets the whole width.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> points = np.array([[0.0, 0.0], [2.0, 0.5]])
         >>> rule_of_thumb_sigmas(points, np.array([10.0, 10.0]), np.array([0.1, 0.1])).round(3)

@@ -37,7 +37,7 @@ _MAX_CONTEXTS = 1024
 def default_gamma(x: int) -> int:
     """Size of the good set for ``x`` finished trials: 10%, rounded up, at most 25.
 
-    Example:
+    Examples:
         >>> from parzen.samplers._tpe import default_gamma
         >>> default_gamma(10), default_gamma(1000)
         (1, 25)
@@ -48,7 +48,7 @@ def default_gamma(x: int) -> int:
 def hyperopt_default_gamma(x: int) -> int:
     """Hyperopt's good-set size: ``ceil(0.25 * sqrt(x))``, at most 25.
 
-    Example:
+    Examples:
         >>> from parzen.samplers._tpe import hyperopt_default_gamma
         >>> hyperopt_default_gamma(100)
         3
@@ -60,7 +60,7 @@ def default_weights(x: int) -> np.ndarray:
     """Weights of ``x`` trials sorted by number: 1 for the newest 25, a linear ramp from
     ``1 / x`` up for the older ones (Bergstra et al., 2013).
 
-    Example:
+    Examples:
         >>> from parzen.samplers._tpe import default_weights
         >>> default_weights(3).tolist()
         [1.0, 1.0, 1.0]
@@ -166,7 +166,7 @@ class TPESampler(BaseSampler):
     Raises:
         ValueError: an argument is out of range, or ``group=True`` without ``multivariate``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> sampler = parzen.samplers.TPESampler(seed=0)
         >>> study = parzen.create_study(sampler=sampler)

@@ -2,7 +2,7 @@
 :class:`~parzen.samplers.NSGAIIISampler`: crossovers and mutations, as in
 ``optuna.samplers.nsgaii``.
 
-Example:
+Examples:
     >>> import parzen
     >>> from parzen.samplers.nsgaii import SBXCrossover
     >>> sampler = parzen.samplers.NSGAIISampler(crossover=SBXCrossover(eta=15), seed=0)

@@ -88,7 +88,7 @@ class GrpcStorageProxy(BaseStorage):
             it raises a :class:`~parzen.exceptions.StorageInternalError` (that is also a
             ``grpc.RpcError``).
 
-    Example:
+    Examples:
         >>> import subprocess, sys
         >>> import parzen
         >>> server = subprocess.Popen([sys.executable, "-c", "import parzen; "

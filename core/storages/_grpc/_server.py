@@ -191,7 +191,7 @@ def run_grpc_proxy_server(
     Raises:
         OSError: the port is taken.
 
-    Example:
+    Examples:
         >>> import subprocess, sys
         >>> import parzen
         >>> server = subprocess.Popen([sys.executable, "-c", "import parzen; "

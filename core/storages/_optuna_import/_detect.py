@@ -48,7 +48,7 @@ def _refusal(what: str, source: str, options: str = "") -> str:
 def is_optuna_schema(table_names: set[str] | frozenset[str]) -> bool:
     """Whether a database's table names are those of Optuna's relational storage.
 
-    Example:
+    Examples:
         >>> from parzen.storages._optuna_import._detect import is_optuna_schema
         >>> is_optuna_schema({"studies", "trials", "alembic_version", "version_info"})
         True
@@ -108,7 +108,7 @@ def is_optuna_journal_head(head: bytes) -> bool:
     Optuna writes one JSON object per line, each with an ``op_code``; parzen's lines start
     with the checksum's hexadecimal digits.
 
-    Example:
+    Examples:
         >>> from parzen.storages._optuna_import._detect import is_optuna_journal_head
         >>> is_optuna_journal_head(b'{"op_code": 0, "worker_id": "w", "study_name": "s"}\\n')
         True

@@ -123,7 +123,7 @@ def import_optuna_storage(
         KeyError: a name in ``study_names`` is not a study of the source.
         ValueError: ``src`` is not an Optuna storage, or one this import cannot read.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> import parzen
         >>> from parzen.storages import InMemoryStorage, import_optuna_storage

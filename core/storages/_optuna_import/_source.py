@@ -119,7 +119,7 @@ def is_pickle_text(value: Any) -> bool:
     Optuna's CMA-ES sampler, for one, keeps its state as a pickle in hexadecimal, split over
     several system attributes (see :func:`pickled_keys`). Nothing is unpickled to tell.
 
-    Example:
+    Examples:
         >>> from parzen.storages._optuna_import._source import is_pickle_text
         >>> import pickle
         >>> is_pickle_text(pickle.dumps([1, 2]).hex()), is_pickle_text("cafe")
@@ -153,7 +153,7 @@ def pickled_keys(attrs: dict[str, Any]) -> list[str]:
     A pickle split into ``key:0``, ``key:1``, ... counts when the chunks, joined in order,
     form one.
 
-    Example:
+    Examples:
         >>> import pickle
         >>> from parzen.storages._optuna_import._source import pickled_keys
         >>> text = pickle.dumps({"state": 1}).hex()

@@ -70,7 +70,7 @@ class PendingParams:
             meanwhile by another process (they are then dropped, as that trial is over).
         delay: seconds before the background thread writes a parameter.
 
-    Example:
+    Examples:
         >>> from parzen.distributions import FloatDistribution
         >>> written = []
         >>> pending = PendingParams(lambda trial_id, params: written.append(params), delay=60)

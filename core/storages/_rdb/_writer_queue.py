@@ -34,7 +34,7 @@ LOCK_FILE_SUFFIX = "-parzen-lock"
 class WriterQueue:
     """An exclusive lock on ``<database>-parzen-lock``, for threads and processes alike.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "study.db")
         >>> queue = WriterQueue(path)

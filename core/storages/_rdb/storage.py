@@ -127,7 +127,7 @@ class RDBStorage(BaseStorage):
             ``parzen storage upgrade --storage URL``) or one of a newer parzen.
         StorageInternalError: the server cannot be reached.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> storage = parzen.storages.RDBStorage("sqlite://")
         >>> study = parzen.create_study(storage=storage, study_name="demo")

@@ -32,7 +32,7 @@ class BaseJournalBackend(abc.ABC):
 
     Records are JSON data; backends must store nothing else (no pickle).
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.storages.journal import BaseJournalBackend
         >>> class ListBackend(BaseJournalBackend):

@@ -71,7 +71,7 @@ class JournalFileBackend(BaseJournalBackend):
             the file is shared by several machines through a file system this check does not
             recognize as remote.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> import parzen
         >>> from parzen.storages.journal import JournalFileBackend, JournalStorage

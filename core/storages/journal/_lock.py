@@ -97,7 +97,7 @@ class BaseJournalFileLock(abc.ABC):
 
     Subclasses implement :meth:`acquire` (blocking; return True once held) and :meth:`release`.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from parzen.storages.journal import JournalFileOpenLock
         >>> path = os.path.join(tempfile.mkdtemp(), "journal.log")
@@ -267,7 +267,7 @@ class JournalFileSymlinkLock(_TokenFileLock):
         grace_period: seconds after which an existing lock is considered abandoned and broken;
             None keeps a lock of another host forever.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> import parzen
         >>> from parzen.storages.journal import (
@@ -300,7 +300,7 @@ class JournalFileOpenLock(_TokenFileLock):
         grace_period: seconds after which an existing lock is considered abandoned and broken;
             None keeps a lock of another host forever.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> import parzen
         >>> from parzen.storages.journal import (
@@ -367,7 +367,7 @@ class JournalFileFcntlLock(BaseJournalFileLock):
     Args:
         filepath: the journal file the lock protects.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> import parzen
         >>> from parzen.storages.journal import (

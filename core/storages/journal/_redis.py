@@ -51,7 +51,7 @@ class JournalRedisBackend(BaseJournalBackend):
         ImportError: the ``redis`` package is not installed (``pip install "parzen[redis]"``).
         ConnectionError: the server cannot be reached.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> from parzen.storages.journal import JournalRedisBackend, JournalStorage
         >>> backend = JournalRedisBackend(

@@ -181,7 +181,7 @@ class JournalStorage(BaseStorage):
         failed_trial_callback: the older name of ``heartbeat_stale_trial_callback`` (a
             FutureWarning, as in Optuna 5); pass only one of the two.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> import parzen
         >>> from parzen.storages.journal import JournalFileBackend, JournalStorage

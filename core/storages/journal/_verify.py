@@ -228,7 +228,7 @@ def verify_journal_file(path: str | os.PathLike[str]) -> JournalReport:
         FileNotFoundError: if there is no such file.
         StorageInternalError: if the file is not a parzen journal at all.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> import parzen
         >>> from parzen.storages.journal import JournalFileBackend, JournalStorage
@@ -262,7 +262,7 @@ def repair_journal_file(
         FileExistsError: if ``out`` exists.
         StorageInternalError: if ``path`` is not a parzen journal at all.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> import parzen
         >>> from parzen.storages.journal import JournalFileBackend, JournalStorage

@@ -5,7 +5,7 @@ of them for plots with several panels). matplotlib is imported when a function i
 (``pip install "parzen[matplotlib]"``); figures are made with ``pyplot``, so ``plt.show()`` and
 ``plt.savefig`` work as usual, and the active backend is left alone.
 
-Example:
+Examples:
     >>> import parzen
     >>> study = parzen.create_study()
     >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=10)

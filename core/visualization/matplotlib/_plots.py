@@ -60,7 +60,7 @@ def plot_optimization_history(
     Returns:
         A matplotlib ``Axes``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study()
         >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
@@ -152,7 +152,7 @@ def plot_intermediate_values(study: Study) -> Any:
     Returns:
         A matplotlib ``Axes``; one line collection per trial state, with a legend.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     trial.report(1.0, 0)
@@ -198,7 +198,7 @@ def plot_parallel_coordinate(
     Returns:
         A matplotlib ``Axes``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study()
         >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
@@ -273,7 +273,7 @@ def plot_slice(
     Returns:
         An ``Axes`` for one parameter, else a 1-d numpy array of ``Axes``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study()
         >>> study.optimize(lambda t: t.suggest_float("lr", 1e-4, 1, log=True), n_trials=5)
@@ -331,7 +331,7 @@ def plot_contour(
     Returns:
         An ``Axes`` for two parameters, else an (n, n) numpy array of ``Axes``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     return trial.suggest_float("x", 0, 1) + trial.suggest_int("y", 0, 3)
@@ -399,7 +399,7 @@ def plot_rank(
     Returns:
         An ``Axes`` for one or two parameters, else an (n, n) numpy array of ``Axes``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     return trial.suggest_float("x", 0, 1) + trial.suggest_int("y", 0, 3)
@@ -483,7 +483,7 @@ def plot_param_importances(
     Returns:
         A matplotlib ``Axes`` with horizontal bars, most important on top.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     return trial.suggest_float("x", -1, 1) ** 2 + trial.suggest_float("y", 0, 0.01)
@@ -532,7 +532,7 @@ def plot_pareto_front(
     Returns:
         A matplotlib ``Axes`` (a 3-d one for three values).
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", 0, 1)
@@ -578,7 +578,7 @@ def plot_edf(
     Returns:
         A matplotlib ``Axes`` with one step line per study.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study(study_name="a")
         >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4)
@@ -604,7 +604,7 @@ def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
     Returns:
         A matplotlib ``Axes`` with a date x axis.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study()
         >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
@@ -650,7 +650,7 @@ def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> 
     Returns:
         A matplotlib ``Axes``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> def objective(trial):
         ...     x = trial.suggest_float("x", 0, 1)
@@ -681,7 +681,7 @@ def plot_terminator_improvement(
     Returns:
         A matplotlib ``Axes``.
 
-    Example:
+    Examples:
         >>> import parzen
         >>> study = parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=0))
         >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=6)

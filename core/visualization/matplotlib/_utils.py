@@ -25,7 +25,7 @@ def import_pyplot() -> Any:
 def is_available() -> bool:
     """Whether matplotlib is installed, so that the functions of this module can draw.
 
-    Example:
+    Examples:
         >>> import parzen.visualization.matplotlib as pm
         >>> isinstance(pm.is_available(), bool)
         True
