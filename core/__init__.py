@@ -44,7 +44,9 @@ from parzen.version import __version__
 
 # Heavy submodules load on first attribute access, keeping `import parzen` light.
 _LAZY_SUBMODULES = {
+    "artifacts": "parzen.artifacts",
     "importance": "parzen.importance",
+    "terminator": "parzen.terminator",
     "visualization": "parzen.visualization",
     "integrations": "parzen.integrations",
     "integration": "parzen.integration",  # Optuna spells it in the singular
