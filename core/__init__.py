@@ -15,9 +15,6 @@ Examples:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from parzen import (
     distributions,
     exceptions,
@@ -29,6 +26,7 @@ from parzen import (
     study,
     trial,
 )
+from parzen._lazy import lazy_exports
 from parzen.exceptions import TrialPruned
 from parzen.study import (
     Study,
@@ -43,25 +41,20 @@ from parzen.trial import Trial, create_trial
 from parzen.version import __version__
 
 # Heavy submodules load on first attribute access, keeping `import parzen` light.
-_LAZY_SUBMODULES = {
-    "artifacts": "parzen.artifacts",
-    "importance": "parzen.importance",
-    "terminator": "parzen.terminator",
-    "visualization": "parzen.visualization",
-    "integrations": "parzen.integrations",
-    "integration": "parzen.integration",  # Optuna spells it in the singular
-    "testing": "parzen.testing",
-    "dashboard": "parzen.dashboard",
-    "cli": "parzen.cli",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY_SUBMODULES:
-        module = importlib.import_module(_LAZY_SUBMODULES[name])
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'parzen' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "artifacts": "parzen.artifacts",
+        "cli": "parzen.cli",
+        "dashboard": "parzen.dashboard",
+        "importance": "parzen.importance",
+        "integration": "parzen.integration",  # Optuna spells it in the singular
+        "integrations": "parzen.integrations",
+        "terminator": "parzen.terminator",
+        "testing": "parzen.testing",
+        "visualization": "parzen.visualization",
+    },
+)
 
 
 __all__ = [

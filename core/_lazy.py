@@ -1,7 +1,9 @@
-"""Lazy exports: a package names its public classes, and their modules load on first use.
+"""Lazy exports: a package names its public objects, and their modules load on first use.
 
-This keeps ``import parzen`` to numpy and little else: samplers, pruners and storages that a
-program never touches are never imported.
+This keeps ``import parzen`` to numpy and little else: samplers, pruners, storages, plots
+and adapters that a program never touches are never imported. Every package that exports
+lazily (parzen itself, samplers, pruners, storages, integrations) uses this one helper,
+which also makes ``dir(package)`` list the names not loaded yet.
 """
 
 from __future__ import annotations
@@ -12,18 +14,25 @@ from collections.abc import Callable
 from typing import Any
 
 
-def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
-    """Return a module ``__getattr__`` that imports ``exports[name]`` on first access.
+def lazy_exports(
+    package: str, exports: dict[str, str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """Return a module's ``__getattr__`` and ``__dir__`` for names that load on first access.
 
     Args:
         package: the package's ``__name__``.
         exports: public name -> the module (absolute, or relative to ``package``) defining it;
-            a name equal to its module's last component exports that submodule.
+            a name equal to that module path's last component exports the module itself.
+
+    Returns:
+        ``(__getattr__, __dir__)``, to assign at the package's top level.
 
     Examples:
         >>> import parzen
         >>> parzen.samplers.GridSampler.__module__
         'parzen.samplers._grid'
+        >>> "GPSampler" in dir(parzen.samplers)  # listed before it is loaded
+        True
     """
 
     def __getattr__(name: str) -> Any:
@@ -31,9 +40,11 @@ def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
         if module_name is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         module = importlib.import_module(module_name, package)
-        # A name that is the module's own last component exports the submodule itself.
-        value = module if module.__name__.rsplit(".", 1)[-1] == name else getattr(module, name)
+        value = module if module_name.rsplit(".", 1)[-1] == name else getattr(module, name)
         setattr(sys.modules[package], name, value)  # later lookups skip this function
         return value
 
-    return __getattr__
+    def __dir__() -> list[str]:
+        return sorted(set(vars(sys.modules[package])) | set(exports))
+
+    return __getattr__, __dir__

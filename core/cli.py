@@ -484,7 +484,7 @@ def _make_sampler(name: str, kwargs: dict[str, Any]) -> Any:
             for n in dir(parzen.samplers)
             if isinstance(getattr(parzen.samplers, n), type)
             and issubclass(getattr(parzen.samplers, n), parzen.samplers.BaseSampler)
-            and n != "BaseSampler"
+            and not n.startswith("Base")
         )
         raise CLIUsageError(f"--sampler {name!r} is not a sampler; choose one of {known}.")
     try:

@@ -46,8 +46,9 @@ Examples:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from parzen._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from parzen.integrations.catboost import CatBoostPruningCallback
@@ -114,16 +115,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _MODULES.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{module_name}")
-    value = getattr(module, name)
-    # Later lookups find the name directly and skip this function.
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(
+    __name__, {name: f".{module}" for name, module in _MODULES.items()}
+)

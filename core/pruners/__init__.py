@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from parzen.pruners._threshold import ThresholdPruner
     from parzen.pruners._wilcoxon import WilcoxonPruner
 
-__getattr__ = lazy_exports(
+__getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "HyperbandPruner": "._hyperband",

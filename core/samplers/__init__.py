@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from parzen.samplers._qmc import QMCSampler
     from parzen.samplers._tpe import TPESampler
 
-__getattr__ = lazy_exports(
+__getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "BaseGASampler": "._ga",

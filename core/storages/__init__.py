@@ -31,7 +31,7 @@ if TYPE_CHECKING:
         JournalStorage,
     )
 
-__getattr__ = lazy_exports(
+__getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "BaseJournalLogStorage": ".journal",
