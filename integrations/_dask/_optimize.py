@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from parzen import logging as parzen_logging
 from parzen._records.keys import FAIL_REASON_KEY
-from parzen.integrations._dask import _codec
 from parzen.integrations._dask._scheduler import RUNS_HANDLER, ensure_plugin, import_distributed
 from parzen.integrations._dask._storage import DaskStorage
-from parzen.storages import BaseStorage, InMemoryStorage, fail_stale_trials
+from parzen.storages import BaseStorage, InMemoryStorage, _wire, fail_stale_trials
 from parzen.study._optimize import (
     CallbackType,
     ObjectiveFuncType,
@@ -151,10 +150,10 @@ def _runs_request(*request: Any, client: Any = None) -> Any:
     """Ask the scheduler's ledger of optimize_on_dask runs (from a task, or the client)."""
     if client is None:
         client = import_distributed().get_client()
-    reply = client.sync(getattr(client.scheduler, RUNS_HANDLER), request=_codec.dumps(request))
-    data = _codec.loads(reply)
+    reply = client.sync(getattr(client.scheduler, RUNS_HANDLER), request=_wire.dumps(request))
+    data = _wire.loads(reply)
     if "e" in data:
-        raise _codec.decode_error(data["e"])
+        raise _wire.decode_error(data["e"])
     return data["r"]
 
 

@@ -19,8 +19,7 @@ from typing import Any
 
 from parzen._records.direction import StudyDirection
 from parzen.exceptions import StorageInternalError
-from parzen.integrations._dask import _codec
-from parzen.storages import BaseStorage, InMemoryStorage, get_storage
+from parzen.storages import BaseStorage, InMemoryStorage, _wire, get_storage
 from parzen.trial import FrozenTrial, TrialState
 
 PLUGIN_NAME = "parzen-dask"
@@ -41,7 +40,7 @@ def import_distributed() -> Any:
 
 
 def _error(kind: str, message: str) -> str:
-    return _codec.dumps({"e": [kind, message]})
+    return _wire.dumps({"e": [kind, message]})
 
 
 class _Served:
@@ -56,14 +55,14 @@ class _Served:
         # In-memory calls are microseconds: answer them on the event loop. A database or a
         # journal file blocks, so those calls go to threads to keep the scheduler responsive.
         self.blocking = not isinstance(storage, InMemoryStorage)
-        self._distributions = _codec.DistributionCache()
+        self._distributions = _wire.DistributionCache()
         self._lock = threading.Lock()
         self._alive_at: dict[int, float] = {}  # RUNNING trial id -> scheduler time of last beat
-        self._encoded: dict[int, dict[str, Any]] = {}  # finished trials never change
+        self._encoded: dict[int, list[Any]] = {}  # finished trials never change
 
     def call(self, request: str) -> str:
         try:
-            method, args = _codec.loads(request)
+            method, args = _wire.loads(request)
             handler = _SERVED_METHODS.get(method)
             if handler is None:
                 raise StorageInternalError(
@@ -72,15 +71,15 @@ class _Served:
                 )
             result = handler(self, *args)
         except Exception as e:
-            return _codec.dumps({"e": _codec.encode_error(e)})
-        return _codec.dumps({"r": result})
+            return _wire.dumps({"e": _wire.encode_error(e)})
+        return _wire.dumps({"r": result})
 
-    def _trial(self, trial: FrozenTrial) -> dict[str, Any]:
+    def _trial(self, trial: FrozenTrial) -> list[Any]:
         if not trial.state.is_finished():
-            return _codec.encode_trial(trial)
+            return _wire.encode_trial(trial)
         encoded = self._encoded.get(trial._trial_id)
         if encoded is None:
-            encoded = _codec.encode_trial(trial)
+            encoded = _wire.encode_trial(trial)
             self._encoded[trial._trial_id] = encoded
         return encoded
 
@@ -119,11 +118,11 @@ class _Served:
     def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
         return self.storage.get_study_system_attrs(study_id)
 
-    def get_all_studies(self) -> list[dict[str, Any]]:
-        return [_codec.encode_study(s) for s in self.storage.get_all_studies()]
+    def get_all_studies(self) -> list[list[Any]]:
+        return [_wire.encode_study(s) for s in self.storage.get_all_studies()]
 
-    def create_new_trial(self, study_id: int, template: dict[str, Any] | None) -> int:
-        trial = None if template is None else _codec.decode_trial(template, self._distributions)
+    def create_new_trial(self, study_id: int, template: list[Any] | None) -> int:
+        trial = None if template is None else _wire.decode_trial(template, self._distributions)
         trial_id = self.storage.create_new_trial(study_id, trial)
         if trial is None or trial.state == TrialState.RUNNING:
             self._beat(trial_id)
@@ -159,7 +158,7 @@ class _Served:
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         self.storage.set_trial_system_attr(trial_id, key, value)
 
-    def get_trial(self, trial_id: int) -> dict[str, Any]:
+    def get_trial(self, trial_id: int) -> list[Any]:
         return self._trial(self.storage.get_trial(trial_id))
 
     def get_trial_user_attrs(self, trial_id: int) -> dict[str, Any]:
@@ -168,8 +167,8 @@ class _Served:
     def get_trial_system_attrs(self, trial_id: int) -> dict[str, Any]:
         return self.storage.get_trial_system_attrs(trial_id)
 
-    def get_all_trials(self, study_id: int, states: list[int] | None) -> list[dict[str, Any]]:
-        wanted = None if states is None else tuple(TrialState(s) for s in states)
+    def get_all_trials(self, study_id: int, states: list[int] | None) -> list[list[Any]]:
+        wanted = _wire.decode_states(states)
         trials = self.storage.get_all_trials(study_id, deepcopy=False, states=wanted)
         return [self._trial(t) for t in trials]
 
@@ -178,10 +177,10 @@ class _Served:
         return [[self._trial(t) for t in trials], next_cursor]
 
     def get_n_trials(self, study_id: int, states: list[int] | None) -> int:
-        wanted = None if states is None else tuple(TrialState(s) for s in states)
+        wanted = _wire.decode_states(states)
         return self.storage.get_n_trials(study_id, wanted)
 
-    def get_best_trial(self, study_id: int) -> dict[str, Any]:
+    def get_best_trial(self, study_id: int) -> list[Any]:
         return self._trial(self.storage.get_best_trial(study_id))
 
     def record_heartbeat(self, trial_id: int) -> None:
@@ -279,26 +278,26 @@ def _make_plugin() -> Any:
 
         def handle_runs(self, comm: Any = None, request: str = "") -> str:
             try:
-                op, run_id, *args = _codec.loads(request)
+                op, run_id, *args = _wire.loads(request)
                 run = self.runs.get(run_id)
                 if op == "start":
                     self.runs[run_id] = {}
-                    return _codec.dumps({"r": None})
+                    return _wire.dumps({"r": None})
                 if op == "get":  # -> [stopped, trial id an earlier attempt started or None]
                     if run is None or _STOPPED in run:
-                        return _codec.dumps({"r": [True, None]})
-                    return _codec.dumps({"r": [False, run.get(args[0])]})
+                        return _wire.dumps({"r": [True, None]})
+                    return _wire.dumps({"r": [False, run.get(args[0])]})
                 if op == "set":
                     if run is not None:  # a late task of a forgotten run: nothing to keep
                         run[args[0]] = args[1]
-                    return _codec.dumps({"r": None})
+                    return _wire.dumps({"r": None})
                 if op == "stop":
                     if run is not None:
                         run[_STOPPED] = 1
-                    return _codec.dumps({"r": None})
+                    return _wire.dumps({"r": None})
                 if op == "forget":
                     self.runs.pop(run_id, None)
-                    return _codec.dumps({"r": None})
+                    return _wire.dumps({"r": None})
                 raise ValueError(f"unknown operation {op!r}")
             except Exception as e:
                 return _error("StorageInternalError", f"Bad optimize_on_dask request: {e}")
@@ -313,7 +312,7 @@ def _make_plugin() -> Any:
                         f"settings {existing.spec}, not {spec}. Connect to it with the same "
                         "storage URL and heartbeat settings, or choose another name.",
                     )
-                return _codec.dumps({"r": None})
+                return _wire.dumps({"r": None})
             try:
                 if spec["kind"] == "memory":
                     inner: BaseStorage = InMemoryStorage()
@@ -323,9 +322,9 @@ def _make_plugin() -> Any:
                     assert storage is not None
                     inner = storage
             except Exception as e:
-                return _codec.dumps({"e": _codec.encode_error(e)})
+                return _wire.dumps({"e": _wire.encode_error(e)})
             self.served[name] = _Served(inner, spec, spec["grace"])
-            return _codec.dumps({"r": None})
+            return _wire.dumps({"r": None})
 
         async def close(self) -> None:
             if self._threads is not None:

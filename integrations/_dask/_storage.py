@@ -2,9 +2,9 @@
 
 The real storage (in memory by default) lives in a scheduler plugin. A :class:`DaskStorage`
 is a handle to it: each storage method becomes one request to a handler that the plugin adds
-to the scheduler, with JSON text as the request and the reply (see ``_codec``). The handle
-holds no state besides its name, so it travels to workers inside tasks and finds the
-scheduler again through the worker's client.
+to the scheduler, with JSON text as the request and the reply (``parzen.storages._wire``).
+The handle holds no state besides its name, so it travels to workers inside tasks and finds
+the scheduler again through the worker's client.
 
 Heartbeats are kept by the plugin with the scheduler's clock, so workers need no synchronized
 clocks, and a worker that dies stops beating like any other.
@@ -16,19 +16,19 @@ import uuid
 from collections.abc import Callable, Container, Sequence
 from typing import TYPE_CHECKING, Any
 
+from parzen._json import require_json
 from parzen._records.direction import StudyDirection
 from parzen._records.study_summary import FrozenStudy
 from parzen.distributions import BaseDistribution, distribution_to_json
 from parzen.exceptions import StorageInternalError
-from parzen.integrations._dask import _codec
 from parzen.integrations._dask._scheduler import (
     STORAGE_HANDLER,
     base_storage,
     import_distributed,
     serve_storage,
 )
-from parzen.storages import BaseStorage, InMemoryStorage
-from parzen.storages._base import check_name, check_template_names
+from parzen.storages import BaseStorage, InMemoryStorage, _wire
+from parzen.storages._base import check_name
 from parzen.storages._heartbeat import check_heartbeat_settings
 from parzen.trial import FrozenTrial, TrialState
 
@@ -164,7 +164,7 @@ class DaskStorage(BaseStorage):
 
     def _init_local_state(self, client: distributed.Client | None) -> None:
         self._client = client
-        self._distributions = _codec.DistributionCache()
+        self._distributions = _wire.DistributionCache()
         self._directions: dict[int, list[StudyDirection]] = {}
         self._finished: dict[int, FrozenTrial] = {}  # decoded finished trials, by id
 
@@ -224,7 +224,7 @@ class DaskStorage(BaseStorage):
         return self._client
 
     def _call(self, method: str, *args: Any) -> Any:
-        request = _codec.dumps([method, args])
+        request = _wire.dumps([method, args])
         client = self._get_client()
         try:
             reply = client.sync(
@@ -236,9 +236,9 @@ class DaskStorage(BaseStorage):
 
     @staticmethod
     def _unwrap(reply: str) -> Any:
-        data = _codec.loads(reply)
+        data = _wire.loads(reply)
         if "e" in data:
-            raise _codec.decode_error(data["e"])
+            raise _wire.decode_error(data["e"])
         return data["r"]
 
     def _unreachable(self, error: BaseException) -> StorageInternalError:
@@ -247,12 +247,13 @@ class DaskStorage(BaseStorage):
             "storage lives there, so the scheduler must be running and reachable."
         )
 
-    def _trial(self, data: dict[str, Any], copy: bool) -> FrozenTrial:
+    def _trial(self, data: list[Any], copy: bool) -> FrozenTrial:
         # Finished trials never change: decode each once. The number check guards against
         # a trial id that a database reused after another client deleted a study.
-        trial = self._finished.get(data["id"]) if data["s"] in _FINISHED_STATES else None
-        if trial is None or trial.number != data["n"]:
-            trial = _codec.decode_trial(data, self._distributions)
+        trial_id, number, state = data[:3]  # the head of _wire.encode_trial's layout
+        trial = self._finished.get(trial_id) if state in _FINISHED_STATES else None
+        if trial is None or trial.number != number:
+            trial = _wire.decode_trial(data, self._distributions)
             if trial.state.is_finished():
                 self._finished[trial._trial_id] = trial
         return trial._copy() if copy else trial
@@ -275,12 +276,12 @@ class DaskStorage(BaseStorage):
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
         check_name(key, "study user attribute key")
-        value = _codec.json_value(value, f"study user attribute {key!r}")
+        require_json(value, f"study user attribute {key!r}")
         self._call("set_study_user_attr", study_id, key, value)
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
         check_name(key, "study system attribute key")
-        value = _codec.json_value(value, f"study system attribute {key!r}")
+        require_json(value, f"study system attribute {key!r}")
         self._call("set_study_system_attr", study_id, key, value)
 
     def get_study_id_from_name(self, study_name: str) -> int:
@@ -303,14 +304,12 @@ class DaskStorage(BaseStorage):
         return dict(self._call("get_study_system_attrs", study_id))
 
     def get_all_studies(self) -> list[FrozenStudy]:
-        return [_codec.decode_study(s) for s in self._call("get_all_studies")]
+        return [_wire.decode_study(s) for s in self._call("get_all_studies")]
 
     # -- trials: writes ---------------------------------------------------------------------
 
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
-        if template_trial is not None:
-            check_template_names(template_trial)
-        template = None if template_trial is None else _codec.encode_trial(template_trial)
+        template = None if template_trial is None else _wire.encode_template(template_trial)
         return int(self._call("create_new_trial", study_id, template))
 
     def set_trial_param(
@@ -341,12 +340,12 @@ class DaskStorage(BaseStorage):
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
         check_name(key, "user attribute key")
-        value = _codec.json_value(value, f"user attribute {key!r}")
+        require_json(value, f"user attribute {key!r}")
         self._call("set_trial_user_attr", trial_id, key, value)
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         check_name(key, "system attribute key")
-        value = _codec.json_value(value, f"system attribute {key!r}")
+        require_json(value, f"system attribute {key!r}")
         self._call("set_trial_system_attr", trial_id, key, value)
 
     # -- trials: reads ----------------------------------------------------------------------
@@ -378,7 +377,7 @@ class DaskStorage(BaseStorage):
         deepcopy: bool = True,
         states: Container[TrialState] | None = None,
     ) -> list[FrozenTrial]:
-        wanted = None if states is None else [int(s) for s in TrialState if s in states]
+        wanted = _wire.encode_states(states)
         return [self._trial(t, deepcopy) for t in self._call("get_all_trials", study_id, wanted)]
 
     def get_finished_trials_since(
@@ -391,8 +390,7 @@ class DaskStorage(BaseStorage):
         self, study_id: int, state: TrialState | tuple[TrialState, ...] | None = None
     ) -> int:
         states = (state,) if isinstance(state, TrialState) else state
-        wanted = None if states is None else [int(s) for s in states]
-        return int(self._call("get_n_trials", study_id, wanted))
+        return int(self._call("get_n_trials", study_id, _wire.encode_states(states)))
 
     def get_best_trial(self, study_id: int) -> FrozenTrial:
         return self._trial(self._call("get_best_trial", study_id), copy=True)

@@ -22,11 +22,11 @@ from parzen.exceptions import (
     StorageInternalError,
     UpdateFinishedTrialError,
 )
+from parzen.storages import _wire
 from parzen.storages._base import (
     DEFAULT_STUDY_NAME_PREFIX,
     BaseStorage,
     check_name,
-    check_template_names,
 )
 from parzen.storages._grpc import _codec
 from parzen.storages._grpc._grpc import grpc
@@ -132,7 +132,7 @@ class GrpcStorageProxy(BaseStorage):
         self._stubs = {
             name: self._channel.unary_unary(f"/{SERVICE}/{name}") for name in METHOD_NAMES
         }
-        self._distributions = _codec.Distributions()
+        self._distributions = _wire.DistributionCache()
         self._pending = PendingParams(self._write_params)
         # The study of each trial this client created, and the distribution each parameter
         # name has in a study (one per name: all that a study stores are compatible).
@@ -194,7 +194,7 @@ class GrpcStorageProxy(BaseStorage):
         """Send one request; return the reply and whether it had to be sent more than once."""
         self._open_channel()
         stub = self._stubs[method]
-        request = _codec.dumps(args)
+        request = _wire.dumps(args).encode()
         deadline: float | None = None
         delay = 0.05
         while True:
@@ -232,7 +232,7 @@ class GrpcStorageProxy(BaseStorage):
                 time.sleep(min(delay, deadline - now))
                 delay = min(2 * delay, _MAX_BACKOFF)
                 self._open_channel()  # closed meanwhile by another thread
-        reply: dict[str, Any] = _codec.loads(data)
+        reply: dict[str, Any] = _wire.loads(data)
         if reply["i"] != self._server_run:
             with self._lock:
                 self._server_run, self._settings, self._callback = reply["i"], None, None
@@ -241,7 +241,7 @@ class GrpcStorageProxy(BaseStorage):
     def _call(self, method: str, *args: Any) -> Any:
         reply, _ = self._rpc(method, *args)
         if "e" in reply:
-            raise _codec.decode_error(reply["e"])
+            raise _wire.decode_error(reply["e"])
         return reply["r"]
 
     # -- studies ----------------------------------------------------------------------------
@@ -258,7 +258,7 @@ class GrpcStorageProxy(BaseStorage):
         wanted = [int(StudyDirection(d)) for d in directions]
         reply, resent = self._rpc("create_new_study", wanted, name)
         if "e" in reply:
-            error = _codec.decode_error(reply["e"])
+            error = _wire.decode_error(reply["e"])
             if not (resent and isinstance(error, DuplicatedStudyError)):
                 raise error
             # The first attempt may have created it before the proxy went away: it is ours
@@ -276,7 +276,7 @@ class GrpcStorageProxy(BaseStorage):
         reply, resent = self._rpc("delete_study", study_id)
         self._forget_study(study_id)
         if "e" in reply:
-            error = _codec.decode_error(reply["e"])
+            error = _wire.decode_error(reply["e"])
             if not (resent and isinstance(error, KeyError)):  # else: the first attempt did it
                 raise error
 
@@ -312,18 +312,14 @@ class GrpcStorageProxy(BaseStorage):
         return dict(self._call("get_study_system_attrs", study_id))
 
     def get_all_studies(self) -> list[FrozenStudy]:
-        return [_codec.decode_study(s) for s in self._call("get_all_studies")]
+        return [_wire.decode_study(s) for s in self._call("get_all_studies")]
 
     # -- trials -----------------------------------------------------------------------------
 
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         template = None
         if template_trial is not None:
-            # JSON would turn keys that are not str into str: refuse them here.
-            check_template_names(template_trial)
-            template = _codec.encode_trial(template_trial)
-            require_json(template[7], "trial's user attributes")
-            require_json(template[8], "trial's system attributes")
+            template = _wire.encode_template(template_trial)
         trial_id = int(self._call("create_new_trial", study_id, template))
         with self._lock:
             self._trial_study[trial_id] = study_id
@@ -351,7 +347,7 @@ class GrpcStorageProxy(BaseStorage):
                 return
         # Sent now, after any still held (so that they keep the order they were suggested in).
         with self._pending.taken(trial_id) as held:
-            self._call("set_trial_params", trial_id, [_wire(p) for p in [*held, param]])
+            self._call("set_trial_params", trial_id, [_param_message(p) for p in [*held, param]])
         if study_id is not None:
             with self._lock:
                 self._param_dists.setdefault(study_id, {}).setdefault(param_name, distribution)
@@ -363,7 +359,7 @@ class GrpcStorageProxy(BaseStorage):
     def _write_params(self, trial_id: int, params: list[PendingParam]) -> None:
         """Send parameters that waited (PendingParams calls this from its thread)."""
         try:
-            self._call("set_trial_params", trial_id, [_wire(p) for p in params])
+            self._call("set_trial_params", trial_id, [_param_message(p) for p in params])
         except (UpdateFinishedTrialError, KeyError):
             self._pending.disown(trial_id)  # the trial is over, its parameters with it
 
@@ -376,11 +372,11 @@ class GrpcStorageProxy(BaseStorage):
         state = TrialState(state)
         wanted = None if values is None else [float(v) for v in values]
         with self._pending.taken(trial_id) as held:
-            params = [_wire(p) for p in held]
+            params = [_param_message(p) for p in held]
             reply, resent = self._rpc(
                 "set_trial_state_values", trial_id, int(state), wanted, params
             )
-            error = _codec.decode_error(reply["e"]) if "e" in reply else None
+            error = _wire.decode_error(reply["e"]) if "e" in reply else None
             if error is not None and not isinstance(error, UpdateFinishedTrialError):
                 raise error  # the trial goes on: its parameters are kept, to be sent again
         if state.is_finished():
@@ -412,7 +408,7 @@ class GrpcStorageProxy(BaseStorage):
         self._call("set_trial_system_attr", trial_id, key, value)
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
-        trial = _codec.decode_trial(self._call("get_trial", trial_id), self._distributions)
+        trial = _wire.decode_trial(self._call("get_trial", trial_id), self._distributions)
         return trial if trial.state.is_finished() else self._pending.overlay(trial)
 
     def get_all_trials(
@@ -421,7 +417,7 @@ class GrpcStorageProxy(BaseStorage):
         deepcopy: bool = True,
         states: Container[TrialState] | None = None,
     ) -> list[FrozenTrial]:
-        wire_states = _codec.encode_states(states)
+        wire_states = _wire.encode_states(states)
         with_finished = states is None or any(s in states for s in _FINISHED)
         known = self._known_ranges(study_id) if with_finished else None
         trials = self._resolve(
@@ -462,7 +458,7 @@ class GrpcStorageProxy(BaseStorage):
 
         Returns None if an id is no longer cached (another thread deleted the study).
         """
-        decode, distributions = _codec.decode_trial, self._distributions
+        decode, distributions = _wire.decode_trial, self._distributions
         trials: list[FrozenTrial] = []
         new: list[FrozenTrial] = []
         with self._lock:
@@ -491,10 +487,10 @@ class GrpcStorageProxy(BaseStorage):
         self, study_id: int, state: TrialState | tuple[TrialState, ...] | None = None
     ) -> int:
         states = (state,) if isinstance(state, TrialState) else state
-        return int(self._call("get_n_trials", study_id, _codec.encode_states(states)))
+        return int(self._call("get_n_trials", study_id, _wire.encode_states(states)))
 
     def get_best_trial(self, study_id: int) -> FrozenTrial:
-        return _codec.decode_trial(self._call("get_best_trial", study_id), self._distributions)
+        return _wire.decode_trial(self._call("get_best_trial", study_id), self._distributions)
 
     # -- heartbeats -------------------------------------------------------------------------
 
@@ -539,5 +535,5 @@ class GrpcStorageProxy(BaseStorage):
         return self.get_failed_trial_callback()
 
 
-def _wire(param: PendingParam) -> list[Any]:
+def _param_message(param: PendingParam) -> list[Any]:
     return [param.name, param.value, param.distribution_json]

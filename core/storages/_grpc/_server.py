@@ -12,6 +12,7 @@ from typing import Any
 from parzen import logging as parzen_logging
 from parzen._records.direction import StudyDirection
 from parzen.distributions import json_to_distribution
+from parzen.storages import _wire
 from parzen.storages._base import BaseStorage
 from parzen.storages._grpc import _codec
 from parzen.storages._grpc._grpc import grpc
@@ -28,7 +29,7 @@ _STOP_GRACE = 5.0
 
 
 def _all_trials(storage: BaseStorage, study_id: int, states: Any, known: Any) -> Any:
-    trials = storage.get_all_trials(study_id, deepcopy=False, states=_codec.decode_states(states))
+    trials = storage.get_all_trials(study_id, deepcopy=False, states=_wire.decode_states(states))
     return _codec.encode_trials(trials, _codec.IdRanges(known) if known else None)
 
 
@@ -66,7 +67,7 @@ def _set_state_values(
 
 
 def _template(data: Any) -> Any:
-    return None if data is None else _codec.decode_trial(data, _codec.Distributions())
+    return None if data is None else _wire.decode_trial(data, _wire.DistributionCache())
 
 
 # Each method takes the storage and the request's JSON arguments, and returns JSON data.
@@ -82,7 +83,7 @@ _METHODS: dict[str, Callable[..., Any]] = {
     "get_study_directions": lambda s, study_id: [int(d) for d in s.get_study_directions(study_id)],
     "get_study_user_attrs": lambda s, study_id: s.get_study_user_attrs(study_id),
     "get_study_system_attrs": lambda s, study_id: s.get_study_system_attrs(study_id),
-    "get_all_studies": lambda s: [_codec.encode_study(x) for x in s.get_all_studies()],
+    "get_all_studies": lambda s: [_wire.encode_study(x) for x in s.get_all_studies()],
     "create_new_trial": lambda s, study_id, template: s.create_new_trial(
         study_id, _template(template)
     ),
@@ -99,13 +100,13 @@ _METHODS: dict[str, Callable[..., Any]] = {
     ),
     "set_trial_user_attr": lambda s, i, k, v: s.set_trial_user_attr(i, k, v),
     "set_trial_system_attr": lambda s, i, k, v: s.set_trial_system_attr(i, k, v),
-    "get_trial": lambda s, trial_id: _codec.encode_trial(s.get_trial(trial_id)),
+    "get_trial": lambda s, trial_id: _wire.encode_trial(s.get_trial(trial_id)),
     "get_all_trials": _all_trials,
     "get_finished_trials_since": _finished_since,
     "get_n_trials": lambda s, study_id, states: s.get_n_trials(
-        study_id, _codec.decode_states(states)
+        study_id, _wire.decode_states(states)
     ),
-    "get_best_trial": lambda s, study_id: _codec.encode_trial(s.get_best_trial(study_id)),
+    "get_best_trial": lambda s, study_id: _wire.encode_trial(s.get_best_trial(study_id)),
     "record_heartbeat": lambda s, trial_id: s.record_heartbeat(trial_id),
     "get_stale_trial_ids": lambda s, study_id: s.get_stale_trial_ids(study_id),
     "storage_settings": _settings,
@@ -129,10 +130,10 @@ def make_server(
     def handler(method: Callable[..., Any]) -> Any:
         def handle(request: bytes, context: Any) -> bytes:
             try:
-                result = method(storage, *_codec.loads(request))
-                return _codec.dumps({"r": result, "i": incarnation})
+                result = method(storage, *_wire.loads(request))
+                return _wire.dumps({"r": result, "i": incarnation}).encode()
             except Exception as e:  # sent back and raised again in the client
-                return _codec.dumps({"e": _codec.encode_error(e), "i": incarnation})
+                return _wire.dumps({"e": _wire.encode_error(e), "i": incarnation}).encode()
 
         return grpc.unary_unary_rpc_method_handler(handle)
 

@@ -35,12 +35,12 @@ from parzen.distributions import (
     BaseDistribution,
     check_distribution_compatibility,
     distribution_to_json,
-    json_to_distribution,
 )
 from parzen.exceptions import (
     DuplicatedStudyError,
     StorageInternalError,
 )
+from parzen.storages import _wire
 from parzen.storages._base import (
     DEFAULT_STUDY_NAME_PREFIX,
     BaseStorage,
@@ -104,18 +104,6 @@ class _Study:
         self.param_distributions: dict[str, BaseDistribution] = {}
         # RUNNING trial id -> time of its last heartbeat, or of its start before the first.
         self.alive_at: dict[int, float] = {}
-
-
-def _json_copy(value: Any, what: str) -> Any:
-    """The value as every process will read it back from the log, or TypeError if not JSON."""
-    try:
-        return json.loads(json.dumps(value))
-    except (TypeError, ValueError) as e:
-        raise TypeError(
-            f"The {what} must be JSON data (None, bool, int, float, str, or lists and dicts "
-            f"of them with str keys), got {value!r} ({type(value).__name__}). Convert it, "
-            "e.g. with .tolist() for numpy arrays or str() for other objects."
-        ) from e
 
 
 class _AlreadyCreated:
@@ -231,7 +219,7 @@ class JournalStorage(BaseStorage):
         # Creations so far: the ids that records of the positional format (op 0 and 4) get.
         self._n_studies_created = 0
         self._n_trials_created = 0
-        self._distributions_by_json: dict[str, BaseDistribution] = {}
+        self._distributions = _wire.DistributionCache()
 
     def __getstate__(self) -> dict[str, Any]:
         return {
@@ -284,13 +272,6 @@ class JournalStorage(BaseStorage):
             if isinstance(outcome, Exception):
                 raise outcome
         return outcomes[0]
-
-    def _distribution(self, dist_json: str) -> BaseDistribution:
-        dist = self._distributions_by_json.get(dist_json)
-        if dist is None:
-            dist = json_to_distribution(dist_json)
-            self._distributions_by_json[dist_json] = dist
-        return dist
 
     # -- replay -----------------------------------------------------------------------------
 
@@ -382,10 +363,7 @@ class JournalStorage(BaseStorage):
                 trial_id=trial_id,
             )
         else:
-            distributions = {
-                name: self._distribution(dist_json)
-                for name, (_, dist_json) in template["p"].items()
-            }
+            distributions = _wire.decode_distributions(template["p"], self._distributions)
             for name, dist in distributions.items():
                 known = study.param_distributions.get(name)
                 if known is not None:
@@ -396,16 +374,13 @@ class JournalStorage(BaseStorage):
                 state=state,
                 value=None,
                 values=template.get("vals"),
-                datetime_start=_parse_datetime(template.get("ds")),
-                datetime_complete=_parse_datetime(template.get("dc")),
-                params={
-                    name: distributions[name].to_external_repr(internal)
-                    for name, (internal, _) in template["p"].items()
-                },
+                datetime_start=_wire.parse_datetime(template.get("ds")),
+                datetime_complete=_wire.parse_datetime(template.get("dc")),
+                params=_wire.decode_param_values(template["p"], distributions),
                 distributions=distributions,
                 user_attrs=template["ua"],
                 system_attrs=template["sa"],
-                intermediate_values={int(step): v for step, v in template["iv"]},
+                intermediate_values=_wire.decode_steps(template["iv"]),
                 trial_id=trial_id,
             )
             study.param_distributions.update(distributions)
@@ -426,7 +401,7 @@ class JournalStorage(BaseStorage):
             return trial
         study = self._studies[self._study_of_trial[trial_id]]
         name = record["k"]
-        dist = self._distribution(record["d"])
+        dist = self._distributions.get(record["d"])
         value = dist.to_external_repr(record["v"])
         known = study.param_distributions.get(name)
         if known is not None and known is not dist:
@@ -567,13 +542,13 @@ class JournalStorage(BaseStorage):
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
         check_name(key, "study user attribute key")
-        value = _json_copy(value, f"study user attribute {key!r}")
+        value = _wire.json_copy(value, f"study user attribute {key!r}")
         self._known_study(study_id)
         self._write([{"op": _SET_STUDY_USER_ATTR, "sid": study_id, "k": key, "v": value}])
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
         check_name(key, "study system attribute key")
-        value = _json_copy(value, f"study system attribute {key!r}")
+        value = _wire.json_copy(value, f"study system attribute {key!r}")
         self._known_study(study_id)
         self._write([{"op": _SET_STUDY_SYSTEM_ATTR, "sid": study_id, "k": key, "v": value}])
 
@@ -704,13 +679,13 @@ class JournalStorage(BaseStorage):
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
         check_name(key, "user attribute key")
-        value = _json_copy(value, f"user attribute {key!r}")
+        value = _wire.json_copy(value, f"user attribute {key!r}")
         self._check_updatable(trial_id)
         self._write([{"op": _SET_TRIAL_USER_ATTR, "tid": trial_id, "k": key, "v": value}])
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         check_name(key, "system attribute key")
-        value = _json_copy(value, f"system attribute {key!r}")
+        value = _wire.json_copy(value, f"system attribute {key!r}")
         self._check_updatable(trial_id)
         self._write([{"op": _SET_TRIAL_SYSTEM_ATTR, "tid": trial_id, "k": key, "v": value}])
 
@@ -840,30 +815,16 @@ _HANDLERS: dict[int, Callable[[JournalStorage, dict[str, Any]], Any]] = {
 
 
 def _template_record(template: FrozenTrial) -> dict[str, Any]:
+    """The ``tpl`` of a trial-creation record; its keys are part of the log format."""
     check_template_names(template)
-    if set(template.params) != set(template.distributions):
-        raise ValueError(
-            f"The template trial's params and distributions must have the same names, got "
-            f"{sorted(template.params)} and {sorted(template.distributions)}."
-        )
+    params = _wire.encode_params(template)
     return {
         "s": int(template.state),
-        "vals": None if template.values is None else [float(v) for v in template.values],
-        "ds": _format_datetime(template.datetime_start),
-        "dc": _format_datetime(template.datetime_complete),
-        "p": {
-            name: [float(dist.to_internal_repr(template.params[name])), distribution_to_json(dist)]
-            for name, dist in template.distributions.items()
-        },
-        "ua": _json_copy(template.user_attrs, "template trial's user attributes"),
-        "sa": _json_copy(template.system_attrs, "template trial's system attributes"),
-        "iv": [[int(step), float(v)] for step, v in template.intermediate_values.items()],
+        "vals": _wire.encode_values(template.values),
+        "ds": _wire.datetime_text(template.datetime_start),
+        "dc": _wire.datetime_text(template.datetime_complete),
+        "p": params,
+        "ua": _wire.json_copy(template.user_attrs, "template trial's user attributes"),
+        "sa": _wire.json_copy(template.system_attrs, "template trial's system attributes"),
+        "iv": _wire.encode_steps(template.intermediate_values),
     }
-
-
-def _format_datetime(value: datetime.datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _parse_datetime(value: str | None) -> datetime.datetime | None:
-    return None if value is None else datetime.datetime.fromisoformat(value)
