@@ -1,3 +1,9 @@
+"""StudyDirection: whether each objective is minimized or maximized, and its parser.
+
+Part of the bottom-layer shared records: storages, samplers, pruners and the study all
+import it from here, and ``parzen.study`` re-exports it.
+"""
+
 from __future__ import annotations
 
 import enum

@@ -1,3 +1,9 @@
+"""FrozenStudy and StudySummary: read-only snapshots of a study, as storages list them.
+
+Bottom-layer records: storages build them (``get_all_studies``) without knowing the Study
+class; ``parzen.study`` re-exports both for ``get_all_study_summaries`` and the CLI.
+"""
+
 from __future__ import annotations
 
 import datetime

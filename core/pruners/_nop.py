@@ -1,3 +1,5 @@
+"""NopPruner: the pruner that never prunes, for turning pruning off explicitly."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -76,13 +76,51 @@ class BaseSampler(abc.ABC):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        """The parameters to sample jointly in ``sample_relative`` (may be empty)."""
+        """Choose the parameters to sample jointly in ``sample_relative``.
+
+        Called once per trial, just before ``sample_relative``, when the objective asks for its
+        first parameter that is not enqueued. Typically the intersection of the finished
+        trials' search spaces (see :class:`~parzen.search_space.IntersectionSearchSpace`).
+
+        Args:
+            study: the study (or a view of it, see the class docstring); read it only through
+                the narrow interface.
+            trial: the trial being sampled, as stored when it started (not to be mutated).
+
+        Returns:
+            The distributions by parameter name; empty when the sampler samples every
+            parameter independently.
+
+        Raises:
+            Exception: any error (e.g. ``ValueError`` for a study the sampler cannot serve)
+                propagates out of the objective's ``suggest_*`` call, and the trial fails as
+                for an error of the objective.
+        """
 
     @abc.abstractmethod
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        """Sample the parameters of ``search_space`` jointly; return external values."""
+        """Sample the parameters of ``search_space`` jointly.
+
+        Called once per trial, right after ``infer_relative_search_space``, with what it
+        returned (also when that is empty).
+
+        Args:
+            study: the study (or a view of it); read it only through the narrow interface.
+            trial: the trial being sampled (not to be mutated).
+            search_space: the distributions ``infer_relative_search_space`` returned.
+
+        Returns:
+            Values by parameter name, in external representation (e.g. the category itself,
+            not its index). A subset of ``search_space`` is fine: the parameters left out go
+            to ``sample_independent``. A key outside ``search_space`` raises ``ValueError``
+            when the objective asks for that parameter.
+
+        Raises:
+            Exception: any error propagates out of the objective's ``suggest_*`` call, and the
+                trial fails as for an error of the objective.
+        """
 
     @abc.abstractmethod
     def sample_independent(
@@ -92,10 +130,40 @@ class BaseSampler(abc.ABC):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        """Sample one parameter on its own; return its external value."""
+        """Sample one parameter on its own.
+
+        Called for each parameter the objective asks for that is neither enqueued nor covered
+        by ``sample_relative``'s result: new, conditional or dynamic parameters.
+
+        Args:
+            study: the study (or a view of it); read it only through the narrow interface.
+            trial: the trial being sampled (not to be mutated).
+            param_name: the parameter's name.
+            param_distribution: the distribution the objective asked for.
+
+        Returns:
+            A value in external representation that ``param_distribution`` contains.
+
+        Raises:
+            ValueError: the sampler cannot give this parameter a value (e.g. a
+                :class:`~parzen.samplers.GridSampler` asked for a name not in its grid). Any
+                error propagates out of the objective's ``suggest_*`` call, and the trial fails
+                as for an error of the objective.
+        """
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        """Called when a trial starts, before any parameter is sampled."""
+        """Prepare for a trial; called when it starts (``Study.ask``), before any sampling.
+
+        The default does nothing.
+
+        Args:
+            study: the study (or a view of it); read it only through the narrow interface.
+            trial: the new trial (not to be mutated); it may carry enqueued fixed parameters
+                in its system attributes.
+
+        Raises:
+            Exception: any error propagates out of ``Study.ask``.
+        """
 
     def after_trial(
         self,
@@ -104,10 +172,31 @@ class BaseSampler(abc.ABC):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
-        """Called when the objective has returned, before the final state is stored."""
+        """Finish a trial; called once the objective has returned, before the trial's final
+        state is stored.
+
+        The default does nothing. A sampler may write system attributes of the trial here
+        (e.g. constraint values), since the trial is still running.
+
+        Args:
+            study: the study (or a view of it); read it only through the narrow interface.
+            trial: the trial, still RUNNING in the storage (not to be mutated).
+            state: the state the trial is about to get: COMPLETE, PRUNED or FAIL.
+            values: the values the trial is about to be stored with: the objective values
+                for COMPLETE, the last intermediate value for a PRUNED trial that reported
+                one (not NaN), else ``None``.
+
+        Raises:
+            Exception: any error propagates out of ``Study.tell`` (or ``optimize``); the
+                trial's final state is stored anyway.
+        """
 
     def reseed_rng(self) -> None:
-        """Draw a fresh seed, so that copies of this sampler in other processes diverge."""
+        """Draw a fresh seed, so that copies of this sampler in other workers diverge.
+
+        ``Study.optimize`` calls it in each worker thread when ``n_jobs > 1``; the default
+        does nothing (a sampler without random state needs no re-seeding).
+        """
 
     def _raise_error_if_multi_objective(self, study: Study) -> None:
         if len(study.directions) > 1:

@@ -1,3 +1,9 @@
+"""PartialFixedSampler: fix some parameters and delegate the rest to another sampler.
+
+A wrapper over any :class:`~parzen.samplers.BaseSampler`: it forwards every hook to the
+base sampler, removing the fixed parameters from its relative search space.
+"""
+
 from __future__ import annotations
 
 import warnings

@@ -1,3 +1,9 @@
+"""RandomSampler, and ``sample_uniform``: one uniform draw from any distribution.
+
+The simplest sampler; model-based samplers (TPE) reuse ``sample_uniform`` for their
+start-up trials and for parameters they cannot model.
+"""
+
 from __future__ import annotations
 
 import math

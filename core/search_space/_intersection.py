@@ -1,3 +1,9 @@
+"""The intersection search space: the parameters every finished trial shares.
+
+Samplers use it as their relative search space; :class:`IntersectionSearchSpace` keeps it
+up to date from the trials finished since its last call instead of rescanning the study.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,3 +1,9 @@
+"""``get_storage``: turn what users pass as ``storage=`` (None, a URL, an object) into a storage.
+
+The one place that maps URL schemes to backends; heavy backends (SQLAlchemy) are imported
+only when a URL needs them.
+"""
+
 from __future__ import annotations
 
 from parzen.storages._base import BaseStorage

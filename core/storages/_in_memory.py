@@ -1,3 +1,10 @@
+"""InMemoryStorage: the default storage, holding studies in this process's memory.
+
+Fast and thread-safe (one lock), but lost when the process ends and not shared with other
+processes; it implements :class:`~parzen.storages.BaseStorage` and passes the same
+conformance suite as the persistent backends.
+"""
+
 from __future__ import annotations
 
 import datetime

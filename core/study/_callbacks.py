@@ -1,3 +1,5 @@
+"""Ready-made study callbacks (``MaxTrialsCallback``), passed to ``Study.optimize``."""
+
 from __future__ import annotations
 
 from collections.abc import Container

@@ -1,3 +1,10 @@
+"""Study: the conductor of an optimization, tying sampler, pruner and storage together.
+
+``Study`` runs the data flow of a trial (ask, sample, report, tell) and is the narrow
+interface samplers and pruners read the study through; the optimize loop lives in
+``_optimize``, telling in ``_tell``, and create/load/delete/copy in ``_functions``.
+"""
+
 from __future__ import annotations
 
 import functools

@@ -1,3 +1,9 @@
+"""BaseTrial: what an objective may call on a trial, shared by Trial, FixedTrial and FrozenTrial.
+
+An objective written against this interface runs unchanged during optimization, with fixed
+values, or to replay a stored trial.
+"""
+
 from __future__ import annotations
 
 import abc

@@ -1,3 +1,5 @@
+"""``create_trial``: build a finished (or waiting) FrozenTrial by hand, for ``Study.add_trial``."""
+
 from __future__ import annotations
 
 import datetime

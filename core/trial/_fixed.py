@@ -1,3 +1,5 @@
+"""FixedTrial: run an objective once with given parameter values, without a study."""
+
 from __future__ import annotations
 
 import datetime

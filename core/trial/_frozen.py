@@ -1,3 +1,9 @@
+"""FrozenTrial: the stored snapshot of a trial, which storages return and samplers read.
+
+The record type that crosses every layer (storages, samplers, pruners, callbacks); it also
+implements BaseTrial, so an objective can be replayed with a trial's stored parameters.
+"""
+
 from __future__ import annotations
 
 import datetime

@@ -1,3 +1,5 @@
+"""TrialState: the life cycle of a trial (WAITING, RUNNING, COMPLETE, PRUNED, FAIL)."""
+
 from __future__ import annotations
 
 import enum

@@ -1,3 +1,10 @@
+"""Trial: the running trial an objective receives from ``Study.optimize`` or ``Study.ask``.
+
+Each ``suggest_*`` call takes the sampler's relative value if it has one, else asks
+``sample_independent``, and writes the parameter to storage; ``report`` and
+``should_prune`` connect the objective to the pruner.
+"""
+
 from __future__ import annotations
 
 import datetime

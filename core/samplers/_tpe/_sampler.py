@@ -1,3 +1,11 @@
+"""TPESampler: the Tree-structured Parzen Estimator, parzen's default sampler.
+
+It splits the finished trials into good and bad ones (``default_gamma``), fits a Parzen
+estimator to each (``_parzen_estimator``) and proposes the candidate with the best density
+ratio. It reads finished trials incrementally through the study's narrow interface, and
+also handles multi-objective studies and constraints.
+"""
+
 from __future__ import annotations
 
 import math

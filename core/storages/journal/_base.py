@@ -1,3 +1,9 @@
+"""BaseJournalBackend: the append-only log that a JournalStorage replays.
+
+The journal storage is backend-agnostic; the file and Redis backends implement this
+interface, and so can a user's own.
+"""
+
 from __future__ import annotations
 
 import abc

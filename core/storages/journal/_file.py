@@ -1,3 +1,9 @@
+"""JournalFileBackend: the journal log kept in one append-only file, with checksummed lines.
+
+Usable over NFS; writers serialize through the lock classes
+in ``_lock`` and repair a torn final record before appending.
+"""
+
 from __future__ import annotations
 
 import errno

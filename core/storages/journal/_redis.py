@@ -1,3 +1,9 @@
+"""JournalRedisBackend: the journal log kept in a Redis list.
+
+Lets workers on several machines share a JournalStorage through a Redis server; the
+``redis`` package is imported only when the backend is built.
+"""
+
 from __future__ import annotations
 
 import json
