@@ -16,6 +16,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
 TORCH = "torch==2.13.0"  # a CPU build; an unpinned torch pulls a multi-gigabyte CUDA build
+OPTUNA = ["optuna==5.0.0", "optuna-integration==5.0.0"]  # the peer the parity tests compare
 
 # adapter -> (extra, test files (space-separated), [oldest, newest] framework specs, pins)
 # A version entry may carry its own pins, separated by spaces (old releases predate numpy 2).
@@ -179,4 +180,12 @@ def adapter(session: nox.Session, adapter: str, version: str) -> None:
     no_deps = [s.removeprefix("nodeps:") for s in specs if s.startswith("nodeps:")]
     if no_deps:
         session.install("--no-deps", *no_deps)
+    # The side-by-side checks against optuna-integration need it; the framework's pins are
+    # repeated so that installing it cannot move them.
+    session.install(
+        *OPTUNA,
+        *[s for s in specs if not s.startswith("nodeps:")],
+        *[p for p in pins if not p.startswith("torch")],
+        *torch_pins,
+    )
     session.run("pytest", *test_file.split(), *session.posargs)
