@@ -96,6 +96,24 @@ def _curve(
     return values
 
 
+def _decisive_curves(*, maximize: bool = False) -> list[dict[int, float]]:
+    """Curves on which a pruner that can prune decides both ways against a normal history.
+
+    Good curves (below every history curve, improving, inside [-1, 1]) are never pruned;
+    terrible ones (huge and flat: worse than any history, above any sane threshold, and
+    stagnating for a patient pruner) always are. A check run on these can tell a pruner that
+    decides from one that answers False whatever it is shown.
+    """
+    good = [{s: 0.5 / (s + 1) + 0.001 * k for s in range(_N_STEPS)} for k in range(4)]
+    # Getting worse at every step: a flat curve does not exhaust a patient pruner's patience.
+    terrible = [{s: 1e6 * (k + 1) + s for s in range(_N_STEPS)} for k in range(4)]
+    # Alternating, and eight of them, so that each of Hyperband's brackets sees a few.
+    curves = [curve for pair in zip(terrible, good) for curve in pair]
+    if maximize:
+        return [{s: -v for s, v in curve.items()} for curve in curves]
+    return curves
+
+
 class PrunerConformance:
     """Checks every pruner must pass; override :meth:`make_pruner` in a ``Test*`` subclass.
 
@@ -113,6 +131,10 @@ class PrunerConformance:
     #: Whether the pruner refuses multi-objective studies with ``NotImplementedError``
     #: (parzen's pruners do). Set to False for a pruner that answers False there instead.
     refuses_multi_objective: bool = True
+
+    #: Whether the pruner ever prunes (False for NopPruner): the checks below then assert
+    #: that their inputs made it decide both ways, so they cannot pass by answering False.
+    prunes: bool = True
 
     def make_pruner(self) -> BasePruner:
         """Return a fresh pruner to check. Override this."""
@@ -150,6 +172,15 @@ class PrunerConformance:
             decisions.append(study.pruner.prune(study, frozen))
         return decisions
 
+    def _assert_decides_both_ways(self, decisions: list[bool]) -> None:
+        # A pruner that answered False whatever it was shown would pass a comparison of two
+        # runs; these inputs must make it prune (a bootstrapping successive-halving rung, asked
+        # once per trial, may prune them all).
+        if self.prunes:
+            assert True in decisions, f"the check's inputs never made it prune: {decisions}"
+        else:
+            assert decisions == [False] * len(decisions)
+
     # -- checks -----------------------------------------------------------------------------
 
     @pytest.mark.parametrize("direction", ["minimize", "maximize"])
@@ -178,26 +209,38 @@ class PrunerConformance:
             assert type(study.pruner.prune(study, frozen)) is bool
 
     def test_ignores_trials_in_other_states(self) -> None:
-        study = self._study(history=3)
-        study.add_trial(
-            create_trial(state=TrialState.PRUNED, intermediate_values={0: 0.0, 1: -5.0})
-        )
-        study.add_trial(create_trial(state=TrialState.FAIL, intermediate_values={0: 1.0}))
-        study.add_trial(create_trial(state=TrialState.FAIL))
-        study.enqueue_trial({})  # a WAITING trial
-        self._running(study, {0: 0.5, 1: 0.5})  # a RUNNING trial left running
-        for answer in self._decisions(study, [_curve(i) for i in range(5)]):
-            assert type(answer) is bool
+        # FAILed, WAITING and RUNNING trials must not change any decision: two studies with
+        # the same name, history and judged trials, one of them also holding such trials
+        # (numbered after the judged ones, so that Hyperband's brackets match). PRUNED trials
+        # may count, as in Optuna, so none is added.
+        def judge(with_other_states: bool) -> list[bool]:
+            study = self._study(study_name="conformance-states", history=6)
+            judged = [self._running(study, curve)[1] for curve in _decisive_curves()]
+            if with_other_states:
+                # Better than everything: counted, they would get the good curves pruned.
+                best_ever = {s: -1e9 for s in range(_N_STEPS)}
+                for _ in range(8):
+                    study.add_trial(
+                        create_trial(state=TrialState.FAIL, intermediate_values=best_ever)
+                    )
+                study.add_trial(create_trial(state=TrialState.FAIL))
+                study.enqueue_trial({})  # a WAITING trial
+                self._running(study, {s: -1e9 for s in range(_N_STEPS)})  # left RUNNING
+            return [study.pruner.prune(study, frozen) for frozen in judged]
+
+        expected = judge(with_other_states=False)
+        self._assert_decides_both_ways(expected)
+        assert judge(with_other_states=True) == expected
 
     def test_same_history_same_decisions(self) -> None:
-        curves = [_curve(index) for index in range(12)]
-        curves += [{s: 10.0 for s in range(_N_STEPS)}, {s: -10.0 for s in range(_N_STEPS)}]
+        curves = [_curve(index) for index in range(12)] + _decisive_curves()
         runs = []
         for _ in range(2):
             # Same name in separate storages: name-dependent pruners (Hyperband) match too.
             study = self._study(study_name="conformance-determinism", history=8)
             runs.append(self._decisions(study, curves))
         assert runs[0] == runs[1]
+        self._assert_decides_both_ways(runs[0])
 
     def test_unusual_values_do_not_raise(self) -> None:
         study = self._study(history=6)
@@ -217,13 +260,13 @@ class PrunerConformance:
                 assert type(answer) is bool
 
     def test_steps_reported_out_of_order(self) -> None:
-        forward = _curve(3)
-        backward = dict(reversed(list(forward.items())))
+        forward = _decisive_curves()
+        backward = [dict(reversed(list(curve.items()))) for curve in forward]
         # The decision depends on the reported values, not on the order they came in.
         name = "conformance-order"
-        assert self._decisions(self._study(study_name=name, history=6), [forward]) == (
-            self._decisions(self._study(study_name=name, history=6), [backward])
-        )
+        decisions = self._decisions(self._study(study_name=name, history=6), forward)
+        assert self._decisions(self._study(study_name=name, history=6), backward) == decisions
+        self._assert_decides_both_ways(decisions)
 
     def test_does_not_modify_the_trial(self) -> None:
         study = self._study(history=6)
@@ -256,9 +299,11 @@ class PrunerConformance:
     def test_survives_pickling(self) -> None:
         study = self._study(study_name="conformance-pickle", history=6)
         study.pruner = pickle.loads(pickle.dumps(study.pruner))
-        curves = [_curve(i) for i in range(4)]
+        curves = _decisive_curves()
         reference = self._study(study_name="conformance-pickle", history=6)
-        assert self._decisions(study, curves) == self._decisions(reference, curves)
+        decisions = self._decisions(reference, curves)
+        assert self._decisions(study, curves) == decisions
+        self._assert_decides_both_ways(decisions)
 
     def test_multi_objective_study(self) -> None:
         pruner = self.make_pruner()

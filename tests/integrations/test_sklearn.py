@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -435,9 +436,39 @@ def test_a_given_study_keeps_its_trials_across_fits(iris: tuple[np.ndarray, np.n
     np.testing.assert_array_equal(search.cv_results_["trial_number"], [2, 3])
 
 
+_MEETING = threading.Barrier(2, timeout=60)
+_MET: set[int] = set()
+
+
+class MeetsAnotherThread(LogisticRegression):
+    """Logistic regression whose first fit in each thread waits for a fit in another thread.
+
+    If ParzenSearchCV ran its trials one after the other, the first fit would wait alone,
+    time out and fail: only two trials training at the same time get past it.
+    """
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MeetsAnotherThread:
+        thread = threading.get_ident()
+        if thread not in _MET and len(_MET) < 2:
+            _MET.add(thread)
+            _MEETING.wait()
+        return super().fit(X, y, sample_weight)
+
+
 def test_n_jobs_runs_trials_in_threads(iris: tuple[np.ndarray, np.ndarray]) -> None:
     X, y = iris
-    search = c_search(n_trials=6, n_jobs=2, random_state=0).fit(X, y)
+    _MET.clear()
+    _MEETING.reset()
+    search = ParzenSearchCV(
+        MeetsAnotherThread(max_iter=500),
+        {"C": FloatDistribution(1e-3, 10.0, log=True)},
+        cv=3,
+        n_trials=6,
+        n_jobs=2,
+        random_state=0,
+        refit=False,
+    ).fit(X, y)
+    assert len(_MET) == 2  # two threads met inside fit
     np.testing.assert_array_equal(search.cv_results_["trial_number"], np.arange(6))
     assert all(t.state == TrialState.COMPLETE for t in search.trials_)
     assert search.best_score_ == search.cv_results_["mean_test_score"].max()

@@ -18,6 +18,7 @@ from parzen.testing.pruners import PrunerConformance
 
 class TestNopPruner(PrunerConformance):
     refuses_multi_objective = False
+    prunes = False
 
     def make_pruner(self) -> BasePruner:
         return NopPruner()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import threading
 from typing import Any
 
 import numpy as np
@@ -342,11 +343,25 @@ def test_running_trials_are_avoided() -> None:
 
 
 def test_two_workers() -> None:
+    # Both threads run objectives at once (a barrier proves it), and no model-based
+    # suggestion repeats or nearly repeats another: a thread that fitted its model before the
+    # other's trial wrote its parameters would propose the same point again.
+    barrier = threading.Barrier(2, timeout=60)
+    threads: set[int] = set()
+
+    def objective(trial: parzen.Trial) -> float:
+        if threading.get_ident() not in threads:
+            threads.add(threading.get_ident())
+            barrier.wait()
+        return _sphere(trial)
+
     study = parzen.create_study(sampler=GPSampler(seed=0, n_startup_trials=4))
-    study.optimize(_sphere, n_trials=12, n_jobs=2)
-    assert len(study.trials) == 12
-    points = {tuple(t.params.values()) for t in study.trials}
-    assert len(points) == 12
+    study.optimize(objective, n_trials=12, n_jobs=2)
+    assert len(study.trials) == 12 and len(threads) == 2
+    points = np.array([list(t.params.values()) for t in study.trials[4:]])
+    gaps = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1)
+    gaps[np.diag_indices_from(gaps)] = np.inf
+    assert gaps.min() > 1e-6
 
 
 def test_a_suggestion_counts_as_running_before_its_trial_writes_it() -> None:
