@@ -40,8 +40,12 @@ REFERENCE_PAGES: dict[str, tuple[str, str]] = {
 }
 MODULE_PAGES = {  # modules documented whole rather than name by name
     "testing": (
-        ["parzen.testing.storages", "parzen.testing.samplers", "parzen.testing.pruners",
-         "parzen.testing.services"],
+        [
+            "parzen.testing.storages",
+            "parzen.testing.samplers",
+            "parzen.testing.pruners",
+            "parzen.testing.services",
+        ],
         "Conformance suites any sampler, pruner or storage can run, and service helpers "
         "for tests. Subclass a suite in a test module and provide the fixture it asks for.",
     ),

@@ -232,14 +232,25 @@ def test_commands_that_only_read_create_no_schema(
     assert tables == [("unrelated",)]
 
 
-def test_journal_files_work_as_storage(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_journal_files_work_as_storage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     journal = str(tmp_path / "journal.log")
     assert run(capsys, "create-study", "--storage", journal, "--study-name", "j")[0] == 0
     assert run(capsys, "ask", "--storage", journal, "--study-name", "j")[0] == 0
-    assert run(capsys, "tell", "--storage", journal, "--study-name", "j", "--trial-number",
-               "0", "--values", "2.5")[0] == 0
+    assert (
+        run(
+            capsys,
+            "tell",
+            "--storage",
+            journal,
+            "--study-name",
+            "j",
+            "--trial-number",
+            "0",
+            "--values",
+            "2.5",
+        )[0]
+        == 0
+    )
     code, out, _ = run(capsys, "trials", "--storage", journal, "--study-name", "j", "-f", "json")
     assert code == 0 and json.loads(out)[0]["value"] == 2.5
 

@@ -235,9 +235,7 @@ def test_bad_heartbeat_settings_are_rejected(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match="no effect without heartbeats"):
         JournalStorage(backend, grace_period=10)
     with pytest.warns(UserWarning, match="no effect without heartbeats"):
-        JournalStorage(
-            backend, heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback()
-        )
+        JournalStorage(backend, heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback())
 
 
 # -- the file format: checksums, torn records, repair -----------------------------------------
