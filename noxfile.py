@@ -99,7 +99,7 @@ ADAPTERS: dict[str, tuple[str, str, list[str], list[str]]] = {
         "skrub",
         "tests/integrations/test_skrub.py",
         ["skrub==0.7.0 joblib<1.6", "skrub==0.11.0"],
-        [],
+        ["plotly>=5.0"],  # plot_results()
     ),
     # Own sessions, not in the test extra: fastai's torchvision requirement must match the
     # CPU torch build (beside it torchvision cannot even import: fastai.basics, which the
