@@ -68,7 +68,7 @@ ADAPTERS: dict[str, tuple[str, str, list[str], list[str]]] = {
         "sklearn",
         "tests/integrations/test_sklearn.py tests/integrations/test_sklearn_checks.py",
         ["scikit-learn==1.4.2", "scikit-learn==1.9.1"],
-        [],
+        ["pandas>=1.5"],  # DataFrame input, trials_dataframe(), and OptunaSearchCV itself
     ),
     "dask": (
         "dask",
