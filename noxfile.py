@@ -85,7 +85,7 @@ ADAPTERS: dict[str, tuple[str, str, list[str], list[str]]] = {
     "tensorboard": (
         "tensorboard",
         "tests/integrations/test_tensorboard.py",
-        ["tensorboard==2.6.0 numpy<2", "tensorboard==2.21.0"],
+        ["tensorboard==2.6.0 numpy<2 protobuf<3.21", "tensorboard==2.21.0"],
         [],
     ),
     "wandb": (
