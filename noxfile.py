@@ -9,12 +9,15 @@ newest framework versions we support.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
+ROOT = Path(__file__).resolve().parent
 TORCH = "torch==2.13.0"  # a CPU build; an unpinned torch pulls a multi-gigabyte CUDA build
 OPTUNA = ["optuna==5.0.0", "optuna-integration==5.0.0"]  # the peer the parity tests compare
 
@@ -74,7 +77,7 @@ ADAPTERS: dict[str, tuple[str, str, list[str], list[str]]] = {
         "dask",
         "tests/integrations/test_dask.py",
         ["dask[distributed]==2022.12.1", "dask[distributed]==2026.8.0"],
-        [],
+        ["psycopg[binary]>=3.1"],  # the PostgreSQL-backed cases
     ),
     "mlflow": (
         "mlflow",
@@ -188,4 +191,5 @@ def adapter(session: nox.Session, adapter: str, version: str) -> None:
         *[p for p in pins if not p.startswith("torch")],
         *torch_pins,
     )
-    session.run("pytest", *test_file.split(), *session.posargs)
+    # Worker processes (Dask's) unpickle objectives by reference to the test module.
+    session.run("pytest", *test_file.split(), *session.posargs, env={"PYTHONPATH": str(ROOT)})
