@@ -8,7 +8,6 @@ libraries (boto3, google-cloud-storage): nothing in the client is mocked.
 from __future__ import annotations
 
 import socket
-import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -17,66 +16,17 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from parzen.storages import BaseStorage, InMemoryStorage, RDBStorage
 from parzen.storages.journal import JournalFileBackend, JournalRedisBackend, JournalStorage
 from parzen.testing.services import (
-    MYSQL_URL,
-    POSTGRESQL_URL,
     REDIS_URL,
     in_ci,
     require_service,
 )
 
 STORAGES = ["inmemory", "sqlite", "postgresql", "mysql", "journal_file", "journal_redis"]
-# The name prefix and timestamp follow tests/storages/conftest.py, whose stale-database
-# cleanup then also removes what a killed run of these tests left behind.
-_PREFIX = "parzen_test_"
-
-
-def _session_name() -> str:
-    return f"{_PREFIX}{int(time.time())}_{uuid.uuid4().hex[:8]}"
-
-
-def _require_url(url: str, name: str) -> sa.URL:
-    parsed = sa.make_url(url)
-    require_service(name, parsed.host or "127.0.0.1", parsed.port or 0)
-    return parsed
-
-
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A PostgreSQL URL whose connections use a schema of their own, dropped afterwards."""
-    base = _require_url(POSTGRESQL_URL, "PostgreSQL").set(drivername="postgresql+psycopg")
-    schema = _session_name()
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def mysql_url() -> Iterator[str]:
-    """A MariaDB/MySQL URL of a database of its own, dropped afterwards."""
-    base = _require_url(MYSQL_URL, "MariaDB/MySQL").set(drivername="mysql+pymysql")
-    database = _session_name()
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4"))
-    try:
-        yield base.set(database=database).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE `{database}`"))
-        admin.dispose()
+# postgresql_url and mysql_url are session fixtures of tests/conftest.py.
 
 
 def redis_url() -> str:

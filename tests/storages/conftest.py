@@ -13,8 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,70 +20,13 @@ import pytest
 import sqlalchemy as sa
 
 from parzen.storages._rdb import RDBStorage, models
-from parzen.testing.services import MYSQL_URL, POSTGRESQL_URL, require_service
 
 BACKENDS = ["sqlite", "postgresql", "mysql"]
 
 # -- databases --------------------------------------------------------------------------------
 
 
-_PREFIX = "parzen_test_"
-_STALE_AFTER = 6 * 3600  # seconds: leftovers of test sessions that were killed
-
-
-def _session_name() -> str:
-    return f"{_PREFIX}{int(time.time())}_{uuid.uuid4().hex[:8]}"
-
-
-def _is_stale(name: str) -> bool:
-    stamp = name[len(_PREFIX) :].split("_", 1)[0]
-    return stamp.isdigit() and int(stamp) < time.time() - _STALE_AFTER
-
-
-def _require(url: str, name: str) -> sa.URL:
-    parsed = sa.make_url(url)
-    require_service(name, parsed.host or "127.0.0.1", parsed.port or 0)
-    return parsed
-
-
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A URL whose connections use a schema of their own, dropped after the session."""
-    base = _require(POSTGRESQL_URL, "PostgreSQL").set(drivername="postgresql+psycopg")
-    schema = _session_name()
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        existing = conn.execute(sa.text("SELECT nspname FROM pg_namespace")).scalars().all()
-        for stale in filter(_is_stale, (n for n in existing if n.startswith(_PREFIX))):
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{stale}" CASCADE'))
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def mysql_url() -> Iterator[str]:
-    """A URL of a database of its own, dropped after the session."""
-    base = _require(MYSQL_URL, "MariaDB/MySQL").set(drivername="mysql+pymysql")
-    database = _session_name()
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        existing = conn.execute(sa.text("SHOW DATABASES")).scalars().all()
-        for stale in filter(_is_stale, (n for n in existing if n.startswith(_PREFIX))):
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{stale}`"))
-        conn.execute(sa.text(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4"))
-    try:
-        yield base.set(database=database).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE `{database}`"))
-        admin.dispose()
+# postgresql_url and mysql_url are session fixtures of tests/conftest.py.
 
 
 def _wipe(url: str) -> None:
