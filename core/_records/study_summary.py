@@ -16,7 +16,33 @@ if TYPE_CHECKING:
     from parzen.trial import FrozenTrial
 
 
-class FrozenStudy:
+class _Directions:
+    """The direction(s) of a study record, given as exactly one of two arguments."""
+
+    _directions: list[StudyDirection]
+
+    def _set_directions(
+        self,
+        owner: str,
+        direction: StudyDirection | None,
+        directions: Sequence[StudyDirection] | None,
+    ) -> None:
+        if (direction is None) == (directions is None):
+            raise ValueError(f"Pass exactly one of direction and directions to {owner}.")
+        self._directions = list(directions) if directions is not None else [direction]
+
+    @property
+    def direction(self) -> StudyDirection:
+        if len(self._directions) > 1:
+            raise RuntimeError("This study has several directions; use .directions.")
+        return self._directions[0]
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        return list(self._directions)
+
+
+class FrozenStudy(_Directions):
     """A snapshot of a study's identity, directions and attributes, as storages list them.
 
     Examples:
@@ -37,29 +63,17 @@ class FrozenStudy:
         *,
         directions: Sequence[StudyDirection] | None = None,
     ) -> None:
-        if (direction is None) == (directions is None):
-            raise ValueError("Pass exactly one of direction and directions to FrozenStudy.")
+        self._set_directions("FrozenStudy", direction, directions)
         self.study_name = study_name
-        self._directions = list(directions) if directions is not None else [direction]
         self.user_attrs = user_attrs
         self.system_attrs = system_attrs
         self._study_id = study_id
-
-    @property
-    def direction(self) -> StudyDirection:
-        if len(self._directions) > 1:
-            raise RuntimeError("This study has several directions; use .directions.")
-        return self._directions[0]
-
-    @property
-    def directions(self) -> list[StudyDirection]:
-        return list(self._directions)
 
     def __repr__(self) -> str:
         return f"FrozenStudy(study_name={self.study_name!r}, directions={self._directions})"
 
 
-class StudySummary:
+class StudySummary(_Directions):
     """What :func:`get_all_study_summaries` reports of one study.
 
     Examples:
@@ -84,23 +98,11 @@ class StudySummary:
         *,
         directions: Sequence[StudyDirection] | None = None,
     ) -> None:
-        if (direction is None) == (directions is None):
-            raise ValueError("Pass exactly one of direction and directions to StudySummary.")
+        self._set_directions("StudySummary", direction, directions)
         self.study_name = study_name
-        self._directions = list(directions) if directions is not None else [direction]
         self.best_trial = best_trial
         self.user_attrs = user_attrs
         self.system_attrs = system_attrs
         self.n_trials = n_trials
         self.datetime_start = datetime_start
         self._study_id = study_id
-
-    @property
-    def direction(self) -> StudyDirection:
-        if len(self._directions) > 1:
-            raise RuntimeError("This study has several directions; use .directions.")
-        return self._directions[0]
-
-    @property
-    def directions(self) -> list[StudyDirection]:
-        return list(self._directions)
