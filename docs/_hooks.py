@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ MODULE_PAGES = {  # modules documented whole rather than name by name
 }
 
 
+@event_priority(100)  # before mkdocstrings, which drops search paths that do not exist yet
 def on_config(config: Any) -> Any:
     package = SOURCE_TREE / "parzen"
     if SOURCE_TREE.exists():
