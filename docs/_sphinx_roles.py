@@ -27,12 +27,14 @@ ROLE = re.compile(r":(?:py:)?(?:meth|class|func|attr|mod|exc|data|obj|const):`(?
 class SphinxRoles(griffe.Extension):
     """Rewrite ``:role:`target``` in every docstring of the package to an autorefs link."""
 
-    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
         for obj in _objects(pkg):
             if obj.docstring is not None and ":" in obj.docstring.value:
-                obj.docstring.value = ROLE.sub(
-                    lambda match: _link(match["target"], obj, pkg), obj.docstring.value
-                )
+                obj.docstring.value = _rewrite(obj.docstring.value, obj, pkg)
+
+
+def _rewrite(text: str, context: griffe.Object, package: griffe.Module) -> str:
+    return ROLE.sub(lambda match: _link(match["target"], context, package), text)
 
 
 def _objects(module: griffe.Object) -> Iterator[griffe.Object]:
