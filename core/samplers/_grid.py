@@ -232,10 +232,11 @@ class GridSampler(BaseSampler):
             if name not in fixed_params:
                 allowed.append(list(range(size)))
                 continue
-            index = _lookup(index_of_value, fixed_params[name])
-            if index is None:
+            value = fixed_params[name]
+            if _lookup(index_of_value, value) is None:
                 return None
-            allowed.append([index])
+            values = self._search_space[name]
+            allowed.append([i for i in range(size) if _same_grid_value(values[i], value)])
         return allowed
 
     def _claim(self, study: Study, trial: FrozenTrial, allowed: list[list[int]]) -> None:
@@ -386,13 +387,17 @@ class GridSampler(BaseSampler):
         values: Sequence[float] | None,
     ) -> None:
         with self._lock:
-            self._assigned.pop(trial._trial_id, None)
+            # The point this process gave the trial comes first: ``trial`` may be a snapshot
+            # taken before its grid id was stored, and its params alone cannot tell apart the
+            # copies of a repeated grid value.
+            own = self._assigned.pop(trial._trial_id, None)
+            if own is None:
+                own = self._grid_id_of_trial(trial)
+            if own is None:
+                own = self._trial_grid_id(study, trial)
             done = set(self._visited(study))
             # Waiting trials do not count: stopping now would leave them unrun.
             done |= self._claims(study, trial._trial_id, states=(TrialState.RUNNING,))
-            own = self._grid_id_of_trial(trial)
-            if own is None:
-                own = self._trial_grid_id(study, trial)
             if own is not None:
                 done.add(own)
         if len(done) >= self._n_grids:
@@ -451,8 +456,7 @@ def _validated_candidates(name: Any, values: Any) -> list[GridValueType]:
                 f"(grid points are stored as JSON), got {value!r} ({type(value).__name__}). "
                 "Use a key, e.g. a name, and map it to the object in the objective."
             )
-        if not any(_same_value(value, seen) for seen in candidates):
-            candidates.append(value)
+        candidates.append(value)  # a repeated value is its own grid point, as in Optuna
     return candidates
 
 
@@ -473,6 +477,12 @@ def _same_values(a: Any, b: Sequence[Any]) -> bool:
     if not isinstance(a, (list, tuple)) or len(a) != len(b):
         return False
     return all(_same_value(x, y) for x, y in zip(a, b))
+
+
+def _same_grid_value(grid_value: Any, value: Any) -> bool:
+    if isinstance(value, np.generic):
+        value = value.item()
+    return _value_key(grid_value) == _value_key(value)
 
 
 def _first_index_by_value(values: Sequence[GridValueType]) -> dict[tuple[int, Any], int]:

@@ -177,15 +177,23 @@ def test_bad_grids_are_rejected(search_space: Any, error: type[Exception], match
         GridSampler(search_space)
 
 
-def test_duplicate_values_and_numpy_arrays() -> None:
+def test_repeated_values_are_grid_points_of_their_own_and_numpy_arrays_work() -> None:
+    # As in Optuna: the grid is the product of the lists as given, so a repeated value is
+    # evaluated once per copy (here 3 x 3 = 9 trials, not 2 x 2).
     sampler = GridSampler({"x": np.array([0.0, 0.5, 0.5]), "n": [1, 1, np.int64(2)]})
     study = parzen.create_study(sampler=sampler)
     study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_int("n", 0, 3))
-    assert sorted(_points(study)) == [
-        (("n", n), ("x", x)) for n, x in itertools.product([1, 2], [0.0, 0.5])
-    ]
-    # True and 1 are different grid values, as they are different categorical choices.
-    assert len(GridSampler({"c": [True, 1, 1.0]})._search_space["c"]) == 2
+    assert sorted(_points(study)) == sorted(
+        (("n", n), ("x", x)) for n, x in itertools.product([1, 1, 2], [0.0, 0.5, 0.5])
+    )
+    assert sorted(t.system_attrs["grid_id"] for t in study.trials) == list(range(9))
+
+
+def test_an_enqueued_repeated_value_takes_one_of_its_copies() -> None:
+    study = parzen.create_study(sampler=GridSampler({"x": [0, 0, 1]}))
+    study.enqueue_trial({"x": 0})
+    study.optimize(lambda t: t.suggest_categorical("x", [0, 1]))
+    assert sorted(t.params["x"] for t in study.trials) == [0, 0, 1]
 
 
 def test_empty_search_space_is_one_point() -> None:
