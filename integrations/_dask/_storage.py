@@ -16,9 +16,7 @@ import uuid
 from collections.abc import Callable, Container, Sequence
 from typing import TYPE_CHECKING, Any
 
-from parzen._json import require_json
 from parzen._records.direction import StudyDirection
-from parzen._records.study_summary import FrozenStudy
 from parzen.distributions import BaseDistribution, distribution_to_json
 from parzen.exceptions import StorageInternalError
 from parzen.integrations._dask._scheduler import (
@@ -28,7 +26,7 @@ from parzen.integrations._dask._scheduler import (
     serve_storage,
 )
 from parzen.storages import BaseStorage, InMemoryStorage, _wire
-from parzen.storages._base import check_name
+from parzen.storages._forwarding import ForwardingStorage
 from parzen.storages._heartbeat import check_heartbeat_settings
 from parzen.trial import FrozenTrial, TrialState
 
@@ -42,7 +40,7 @@ _FINISHED_STATES = frozenset(
 )
 
 
-class DaskStorage(BaseStorage):
+class DaskStorage(ForwardingStorage):
     """A storage on the Dask scheduler that the client and every worker share.
 
     The storage itself (a fresh in-memory one by default, or the one ``storage`` names) lives
@@ -274,37 +272,12 @@ class DaskStorage(BaseStorage):
         self._directions.pop(study_id, None)
         self._finished.clear()
 
-    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
-        check_name(key, "study user attribute key")
-        require_json(value, f"study user attribute {key!r}")
-        self._call("set_study_user_attr", study_id, key, value)
-
-    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
-        check_name(key, "study system attribute key")
-        require_json(value, f"study system attribute {key!r}")
-        self._call("set_study_system_attr", study_id, key, value)
-
-    def get_study_id_from_name(self, study_name: str) -> int:
-        return int(self._call("get_study_id_from_name", study_name))
-
-    def get_study_name_from_id(self, study_id: int) -> str:
-        return str(self._call("get_study_name_from_id", study_id))
-
     def get_study_directions(self, study_id: int) -> list[StudyDirection]:
         directions = self._directions.get(study_id)
         if directions is None:  # they never change: ask once
             directions = [StudyDirection(d) for d in self._call("get_study_directions", study_id)]
             self._directions[study_id] = directions
         return list(directions)
-
-    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
-        return dict(self._call("get_study_user_attrs", study_id))
-
-    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
-        return dict(self._call("get_study_system_attrs", study_id))
-
-    def get_all_studies(self) -> list[FrozenStudy]:
-        return [_wire.decode_study(s) for s in self._call("get_all_studies")]
 
     # -- trials: writes ---------------------------------------------------------------------
 
@@ -333,25 +306,7 @@ class DaskStorage(BaseStorage):
         encoded = None if values is None else [float(v) for v in values]
         return bool(self._call("set_trial_state_values", trial_id, int(state), encoded))
 
-    def set_trial_intermediate_value(
-        self, trial_id: int, step: int, intermediate_value: float
-    ) -> None:
-        self._call("set_trial_intermediate_value", trial_id, int(step), float(intermediate_value))
-
-    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
-        check_name(key, "user attribute key")
-        require_json(value, f"user attribute {key!r}")
-        self._call("set_trial_user_attr", trial_id, key, value)
-
-    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
-        check_name(key, "system attribute key")
-        require_json(value, f"system attribute {key!r}")
-        self._call("set_trial_system_attr", trial_id, key, value)
-
     # -- trials: reads ----------------------------------------------------------------------
-
-    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
-        return int(self._call("get_trial_id_from_study_id_trial_number", study_id, trial_number))
 
     def get_trial_number_from_id(self, trial_id: int) -> int:
         known = self._finished.get(trial_id)
@@ -386,12 +341,6 @@ class DaskStorage(BaseStorage):
         trials, next_cursor = self._call("get_finished_trials_since", study_id, cursor)
         return [self._trial(t, copy=False) for t in trials], int(next_cursor)
 
-    def get_n_trials(
-        self, study_id: int, state: TrialState | tuple[TrialState, ...] | None = None
-    ) -> int:
-        states = (state,) if isinstance(state, TrialState) else state
-        return int(self._call("get_n_trials", study_id, _wire.encode_states(states)))
-
     def get_best_trial(self, study_id: int) -> FrozenTrial:
         return self._trial(self._call("get_best_trial", study_id), copy=True)
 
@@ -399,12 +348,6 @@ class DaskStorage(BaseStorage):
 
     def is_heartbeat_enabled(self) -> bool:
         return self.heartbeat_interval is not None
-
-    def record_heartbeat(self, trial_id: int) -> None:
-        self._call("record_heartbeat", trial_id)
-
-    def get_stale_trial_ids(self, study_id: int) -> list[int]:
-        return [int(i) for i in self._call("get_stale_trial_ids", study_id)]
 
     def get_heartbeat_interval(self) -> int | None:
         return self.heartbeat_interval

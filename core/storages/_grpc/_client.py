@@ -9,9 +9,7 @@ from collections.abc import Callable, Container, Sequence
 from typing import TYPE_CHECKING, Any
 
 from parzen import logging as parzen_logging
-from parzen._json import require_json
 from parzen._records.direction import StudyDirection
-from parzen._records.study_summary import FrozenStudy
 from parzen.distributions import (
     BaseDistribution,
     check_distribution_compatibility,
@@ -25,9 +23,9 @@ from parzen.exceptions import (
 from parzen.storages import _wire
 from parzen.storages._base import (
     DEFAULT_STUDY_NAME_PREFIX,
-    BaseStorage,
     check_name,
 )
+from parzen.storages._forwarding import ForwardingStorage
 from parzen.storages._grpc import _codec
 from parzen.storages._grpc._grpc import grpc
 from parzen.storages._grpc._server import CHANNEL_OPTIONS, METHOD_NAMES, SERVICE
@@ -51,7 +49,7 @@ class ProxyUnreachableError(StorageInternalError, grpc.RpcError):
     """The proxy did not answer within ``retry_timeout``; also a ``grpc.RpcError``."""
 
 
-class GrpcStorageProxy(BaseStorage):
+class GrpcStorageProxy(ForwardingStorage):
     """A storage served by :func:`~parzen.storages.run_grpc_proxy_server` in another process.
 
     Workers pass it as ``storage=`` instead of opening the database themselves, so thousands
@@ -286,33 +284,8 @@ class GrpcStorageProxy(BaseStorage):
             self._known.pop(study_id, None)
             self._param_dists.pop(study_id, None)
 
-    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
-        check_name(key, "study user attribute key")
-        require_json(value, f"study user attribute {key!r}")
-        self._call("set_study_user_attr", study_id, key, value)
-
-    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
-        check_name(key, "study system attribute key")
-        require_json(value, f"study system attribute {key!r}")
-        self._call("set_study_system_attr", study_id, key, value)
-
-    def get_study_id_from_name(self, study_name: str) -> int:
-        return int(self._call("get_study_id_from_name", study_name))
-
-    def get_study_name_from_id(self, study_id: int) -> str:
-        return str(self._call("get_study_name_from_id", study_id))
-
     def get_study_directions(self, study_id: int) -> list[StudyDirection]:
         return [StudyDirection(d) for d in self._call("get_study_directions", study_id)]
-
-    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
-        return dict(self._call("get_study_user_attrs", study_id))
-
-    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
-        return dict(self._call("get_study_system_attrs", study_id))
-
-    def get_all_studies(self) -> list[FrozenStudy]:
-        return [_wire.decode_study(s) for s in self._call("get_all_studies")]
 
     # -- trials -----------------------------------------------------------------------------
 
@@ -363,9 +336,6 @@ class GrpcStorageProxy(BaseStorage):
         except (UpdateFinishedTrialError, KeyError):
             self._pending.disown(trial_id)  # the trial is over, its parameters with it
 
-    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
-        return int(self._call("get_trial_id_from_study_id_trial_number", study_id, trial_number))
-
     def set_trial_state_values(
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
     ) -> bool:
@@ -391,21 +361,6 @@ class GrpcStorageProxy(BaseStorage):
             if trial.state == state and trial.values == wanted:
                 return True
         raise error
-
-    def set_trial_intermediate_value(
-        self, trial_id: int, step: int, intermediate_value: float
-    ) -> None:
-        self._call("set_trial_intermediate_value", trial_id, int(step), float(intermediate_value))
-
-    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
-        check_name(key, "user attribute key")
-        require_json(value, f"trial user attribute {key!r}")
-        self._call("set_trial_user_attr", trial_id, key, value)
-
-    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
-        check_name(key, "system attribute key")
-        require_json(value, f"trial system attribute {key!r}")
-        self._call("set_trial_system_attr", trial_id, key, value)
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         trial = _wire.decode_trial(self._call("get_trial", trial_id), self._distributions)
@@ -483,12 +438,6 @@ class GrpcStorageProxy(BaseStorage):
                 self._known[study_id] = None
         return trials
 
-    def get_n_trials(
-        self, study_id: int, state: TrialState | tuple[TrialState, ...] | None = None
-    ) -> int:
-        states = (state,) if isinstance(state, TrialState) else state
-        return int(self._call("get_n_trials", study_id, _wire.encode_states(states)))
-
     def get_best_trial(self, study_id: int) -> FrozenTrial:
         return _wire.decode_trial(self._call("get_best_trial", study_id), self._distributions)
 
@@ -517,12 +466,6 @@ class GrpcStorageProxy(BaseStorage):
     def get_heartbeat_interval(self) -> int | None:
         interval: int | None = self._storage_settings()[0]
         return interval
-
-    def record_heartbeat(self, trial_id: int) -> None:
-        self._call("record_heartbeat", trial_id)
-
-    def get_stale_trial_ids(self, study_id: int) -> list[int]:
-        return [int(i) for i in self._call("get_stale_trial_ids", study_id)]
 
     def get_failed_trial_callback(self) -> Callable[[Study, FrozenTrial], None] | None:
         self._storage_settings()
