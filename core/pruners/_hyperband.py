@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import binascii
 import threading
-from collections.abc import Container, Hashable
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from parzen._records.constraints import is_feasible
@@ -13,6 +13,7 @@ from parzen.logging import get_logger
 from parzen.pruners._base import BasePruner
 from parzen.pruners._common import check_int, check_single_objective
 from parzen.pruners._successive_halving import SuccessiveHalvingPruner
+from parzen.samplers._study_view import StudyView
 from parzen.trial import TrialState
 
 if TYPE_CHECKING:
@@ -32,17 +33,16 @@ def _count_brackets(min_resource: int, max_resource: int, reduction_factor: int)
     return n_brackets
 
 
-class _BracketStudy:
+class _BracketStudy(StudyView):
     """A view of a study that shows only the trials of one Hyperband bracket.
 
-    It overrides the trial reads of the sampler and pruner interface (see
-    :class:`~parzen.samplers.BaseSampler`): ``get_trials``, ``trials``, ``best_trial``,
-    ``get_finished_trials_since``, ``count_trials`` and ``cache_key``. Everything else is the
-    study's own: writes (system attributes) go to the real storage.
+    Samplers see the bracket's trials through the study's read interface (see
+    :class:`~parzen.samplers._study_view.StudyView`); ``best_trial`` and ``best_value`` are
+    the bracket's too. Writes (system attributes) go to the real storage.
     """
 
     def __init__(self, study: Study, pruner: HyperbandPruner, bracket_id: int) -> None:
-        self._study = study
+        super().__init__(study)
         self._pruner = pruner
         self._bracket_id = bracket_id
 
@@ -51,44 +51,12 @@ class _BracketStudy:
         """The bracket whose trials this view shows."""
         return self._bracket_id
 
-    def get_trials(
-        self,
-        deepcopy: bool = True,
-        states: Container[TrialState] | None = None,
-    ) -> list[FrozenTrial]:
-        trials = self._study.get_trials(deepcopy=deepcopy, states=states)
-        return [t for t in trials if self._in_bracket(t)]
-
-    def _get_trials(
-        self,
-        deepcopy: bool = True,
-        states: Container[TrialState] | None = None,
-        use_cache: bool = False,
-    ) -> list[FrozenTrial]:
-        return self.get_trials(deepcopy=deepcopy, states=states)
-
-    @property
-    def trials(self) -> list[FrozenTrial]:
-        return self.get_trials(deepcopy=True)
-
-    def get_finished_trials_since(self, cursor: int) -> tuple[list[FrozenTrial], int]:
-        trials, cursor = self._study.get_finished_trials_since(cursor)
-        return [t for t in trials if self._in_bracket(t)], cursor
-
-    def count_trials(self, states: Container[TrialState] | None = None) -> int:
-        return len(self.get_trials(deepcopy=False, states=states))
-
-    @property
-    def cache_key(self) -> Hashable:
-        # A trial's bracket depends on the number of brackets, which "auto" sets late.
-        n_brackets = self._pruner.n_brackets
-        return (self._study.cache_key, "hyperband-bracket", n_brackets, self._bracket_id)
-
-    def _sampler_view(self, trial: FrozenTrial) -> _BracketStudy:
-        return self
-
-    def _in_bracket(self, trial: FrozenTrial) -> bool:
+    def _keeps(self, trial: FrozenTrial) -> bool:
         return self._pruner.get_bracket_id(self._study, trial) == self._bracket_id
+
+    def _view_key(self) -> tuple[Hashable, ...]:
+        # A trial's bracket depends on the number of brackets, which "auto" sets late.
+        return ("hyperband-bracket", self._pruner.n_brackets, self._bracket_id)
 
     @property
     def best_trial(self) -> FrozenTrial:
@@ -115,9 +83,6 @@ class _BracketStudy:
         value = self.best_trial.value
         assert value is not None
         return value
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._study, name)
 
 
 class HyperbandPruner(BasePruner):

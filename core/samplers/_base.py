@@ -50,7 +50,8 @@ class BaseSampler(abc.ABC):
     - ``study.directions`` (several means multi-objective), ``study.direction`` and
       ``study.study_name``.
 
-    The ``study`` a hook receives may be a view that overrides the reads: under a
+    The ``study`` a hook receives may be a view that overrides the reads
+    (``parzen.samplers._study_view.StudyView``): under a
     :class:`~parzen.pruners.HyperbandPruner`, every hook gets a view of the current trial's
     bracket (as in Optuna), so ``get_trials``, ``get_finished_trials_since``,
     ``count_trials`` and ``cache_key`` show that bracket only; writes go to the study. Samplers

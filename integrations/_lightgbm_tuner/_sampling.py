@@ -4,16 +4,17 @@ All steps' trials live in one study (so ``study.trials`` and ``best_params`` spa
 run, and a resumed run knows what each step has done), but a step's TPE must learn from its
 own trials only: the other steps' trials hold other parameters, and the two
 ``feature_fraction`` grids differ. :class:`StepSampler` wraps the step's sampler and hands
-it a :class:`StepStudy` view, the same way parzen's Hyperband bracket views work (see
-:class:`parzen.samplers.BaseSampler`, "Reading the study").
+it a :class:`StepStudy` view (``parzen.samplers._study_view``), as Hyperband does for its
+brackets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from parzen.samplers import BaseSampler
+from parzen.samplers._study_view import StudyView
 
 if TYPE_CHECKING:
     from parzen.distributions import BaseDistribution
@@ -23,54 +24,18 @@ if TYPE_CHECKING:
 STEP_NAME_KEY = "lightgbm_tuner:step_name"
 
 
-class StepStudy:
-    """A view of ``study`` that shows only the trials of step ``step_name``.
-
-    Overrides the trial reads of the sampler interface; everything else (writes, direction,
-    names) is the study's own.
-    """
+class StepStudy(StudyView):
+    """A view of ``study`` that shows samplers only the trials of step ``step_name``."""
 
     def __init__(self, study: Study, step_name: str) -> None:
-        self._study = study
+        super().__init__(study)
         self._step_name = step_name
 
-    def _in_step(self, trial: FrozenTrial) -> bool:
+    def _keeps(self, trial: FrozenTrial) -> bool:
         return trial.system_attrs.get(STEP_NAME_KEY) == self._step_name
 
-    def get_trials(
-        self, deepcopy: bool = True, states: Container[TrialState] | None = None
-    ) -> list[FrozenTrial]:
-        trials = self._study.get_trials(deepcopy=deepcopy, states=states)
-        return [t for t in trials if self._in_step(t)]
-
-    def _get_trials(
-        self,
-        deepcopy: bool = True,
-        states: Container[TrialState] | None = None,
-        use_cache: bool = False,
-    ) -> list[FrozenTrial]:
-        return self.get_trials(deepcopy=deepcopy, states=states)
-
-    @property
-    def trials(self) -> list[FrozenTrial]:
-        return self.get_trials(deepcopy=True)
-
-    def get_finished_trials_since(self, cursor: int) -> tuple[list[FrozenTrial], int]:
-        trials, cursor = self._study.get_finished_trials_since(cursor)
-        return [t for t in trials if self._in_step(t)], cursor
-
-    def count_trials(self, states: Container[TrialState] | None = None) -> int:
-        return len(self.get_trials(deepcopy=False, states=states))
-
-    @property
-    def cache_key(self) -> Hashable:
-        return (self._study.cache_key, "lightgbm-tuner-step", self._step_name)
-
-    def _sampler_view(self, trial: FrozenTrial) -> StepStudy:
-        return self
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._study, name)
+    def _view_key(self) -> tuple[Hashable, ...]:
+        return ("lightgbm-tuner-step", self._step_name)
 
 
 class StepSampler(BaseSampler):
