@@ -15,6 +15,7 @@ Examples:
 from __future__ import annotations
 
 import abc
+import contextlib
 import decimal
 import json
 import math
@@ -159,7 +160,8 @@ class FloatDistribution(BaseDistribution):
             ) from e
         if math.isnan(value):
             raise ValueError("FloatDistribution cannot hold NaN.")
-        _check_log_domain(self, value)
+        if self.log and value <= 0:
+            _check_log_domain(self, value)
         return value
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> float:
@@ -563,6 +565,34 @@ def _to_current(dist: BaseDistribution) -> BaseDistribution:
         return FloatDistribution(dist.low, dist.high, log=dist.log, step=dist.step)
     assert isinstance(dist, IntDistribution)
     return IntDistribution(dist.low, dist.high, log=dist.log, step=dist.step)
+
+
+class _InstanceCache(dict[tuple[Any, ...], BaseDistribution]):
+    """One shared instance per constructor arguments, for the distributions ``suggest_*`` build.
+
+    Distributions are immutable values, and an objective builds the same ones on every trial:
+    reusing one instance saves validating the arguments again, lets storages recognise the
+    distribution they already hold by identity, and keeps one object per parameter in memory
+    instead of one per trial. Readers index it directly (``cache[key]``, which raises
+    ``KeyError``, or ``TypeError`` for unhashable arguments) and build on a miss; only
+    arguments whose construction warned about nothing are remembered, so that a warning is
+    repeated on every call, as when nothing is cached.
+    """
+
+    # Spaces whose bounds vary from trial to trial would grow the cache without end.
+    MAX_SIZE = 1024
+
+    def remember(self, key: tuple[Any, ...], distribution: BaseDistribution) -> None:
+        if len(self) >= self.MAX_SIZE:
+            self.clear()
+        with contextlib.suppress(TypeError):  # unhashable: simply not remembered
+            self[key] = distribution
+
+
+# Used by BaseTrial.suggest_float/suggest_int, which build on a miss themselves so that
+# construction warnings point at the objective's line.
+_FLOAT_CACHE = _InstanceCache()
+_INT_CACHE = _InstanceCache()
 
 
 _JSON_NAMES: dict[str, type[BaseDistribution]] = {

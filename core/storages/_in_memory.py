@@ -28,6 +28,8 @@ from parzen.storages._base import (
 )
 from parzen.trial import FrozenTrial, TrialState
 
+_FINISHED_STATES = tuple(s for s in TrialState if s.is_finished())
+
 
 @dataclass
 class _StudyRecord:
@@ -48,6 +50,7 @@ class _StudyRecord:
     # distributions dict) instead of each holding its own copies.
     param_names: dict[str, str] = field(default_factory=dict)
     shared_distributions: dict[str, BaseDistribution] = field(default_factory=dict)
+    shared_param_names: tuple[str, ...] = ()
 
 
 class InMemoryStorage(BaseStorage):
@@ -224,23 +227,31 @@ class InMemoryStorage(BaseStorage):
         param_value_internal: float,
         distribution: BaseDistribution,
     ) -> None:
-        check_name(param_name, "parameter name")
         with self._lock:
-            trial = self._running_trial(trial_id)
+            trial = self._get(trial_id)
+            if trial.state in _FINISHED_STATES:  # _running_trial, inlined: once per suggest
+                self.check_trial_is_updatable(trial_id, trial.state)
             record = self._studies[self._study_of_trial[trial_id]]
-            distribution = self._check_and_register_distribution(record, param_name, distribution)
-            name = record.param_names.setdefault(param_name, param_name)
+            # A name the study already holds was checked when first stored.
+            name = record.param_names.get(param_name) if type(param_name) is str else None
+            if name is None:
+                check_name(param_name, "parameter name")
+                name = record.param_names.setdefault(param_name, param_name)
+            if record.param_distributions.get(name) is not distribution:
+                distribution = self._check_and_register_distribution(record, name, distribution)
             trial.params[name] = distribution.to_external_repr(param_value_internal)
             trial.distributions[name] = distribution
 
     @staticmethod
     def _share_distributions(record: _StudyRecord, trial: FrozenTrial) -> None:
         # A finished trial is never written again, so it can share one distributions dict
-        # with the study's other finished trials that hold the same entries.
+        # and one tuple of parameter names with the study's other finished trials that hold
+        # the same entries, and keep its values packed.
         if trial.distributions == record.shared_distributions:
             trial.distributions = record.shared_distributions
         else:
             record.shared_distributions = trial.distributions
+        record.shared_param_names = trial._pack(record.shared_param_names)
 
     @staticmethod
     def _check_and_register_distribution(
@@ -279,7 +290,7 @@ class InMemoryStorage(BaseStorage):
             record.unfinished_ids[trial.state].discard(trial_id)
             trial.state = state
             if values is not None:
-                trial.values = list(values)
+                trial.values = values
             if state == TrialState.RUNNING:
                 trial.datetime_start = now
             if state.is_finished():
@@ -320,14 +331,16 @@ class InMemoryStorage(BaseStorage):
     ) -> list[FrozenTrial]:
         with self._lock:
             record = self._study(study_id)
-            if states is not None and not any(s.is_finished() for s in TrialState if s in states):
+            if states is not None and not any(s in states for s in _FINISHED_STATES):
+                # Only RUNNING/WAITING trials (ask() looks for WAITING ones before every
+                # trial): the sets hold exactly those, and copies are fresh already.
                 ids = sorted(
                     i
-                    for s in record.unfinished_ids
+                    for s, in_state in record.unfinished_ids.items()
                     if s in states
-                    for i in record.unfinished_ids[s]
+                    for i in in_state
                 )
-                trials = [self._get(i)._copy() for i in ids]
+                return [self._get(i)._copy() for i in ids]
             else:
                 trials = [self._trials[i] for i in record.trial_ids]
                 # Index = trial number. Unfinished trials change in place: copy them now.
@@ -366,5 +379,6 @@ class InMemoryStorage(BaseStorage):
 
     def _running_trial(self, trial_id: int) -> FrozenTrial:
         trial = self._get(trial_id)
-        self.check_trial_is_updatable(trial_id, trial.state)
+        if trial.state in _FINISHED_STATES:  # identity tests, cheaper than is_finished()
+            self.check_trial_is_updatable(trial_id, trial.state)
         return trial

@@ -188,7 +188,9 @@ def run_trial(
     returned: Any = None
     state: TrialState | None = None
     error: BaseException | None = None
-    with heartbeat(study, trial._trial_id):
+    # Without heartbeats (in memory, by default) the generator-based context is skipped.
+    beating = study._storage.is_heartbeat_enabled()
+    with heartbeat(study, trial._trial_id) if beating else contextlib.nullcontext():
         try:
             returned = func(trial)
         except TrialPruned as e:

@@ -20,7 +20,7 @@ import pickle
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from parzen.distributions import BaseDistribution
@@ -29,9 +29,7 @@ from parzen.trial import BaseTrial, Trial
 # The trial methods a worker may call on the parent's trial; nothing else is reachable.
 _FORWARDED = frozenset(
     {
-        "suggest_float",
-        "suggest_int",
-        "suggest_categorical",
+        "_suggest",
         "report",
         "should_prune",
         "set_user_attr",
@@ -65,18 +63,9 @@ class RemoteTrial(BaseTrial):
             raise payload
         return payload
 
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        return float(self._call("call", "suggest_float", name, low, high, step=step, log=log))
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        return int(self._call("call", "suggest_int", name, low, high, step=step, log=log))
-
-    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        return self._call("call", "suggest_categorical", name, list(choices))
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        # Checked and built here by BaseTrial.suggest_*; the parent samples and stores it.
+        return self._call("call", "_suggest", name, distribution)
 
     def report(self, value: float, step: int) -> None:
         self._call("call", "report", value, step)

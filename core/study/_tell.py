@@ -22,6 +22,8 @@ def check_values(returned: Any, n_objectives: int) -> tuple[list[float] | None, 
 
     Returns ``(values, None)`` when valid, ``(None, reason)`` otherwise.
     """
+    if n_objectives == 1 and type(returned) is float and not math.isnan(returned):
+        return [returned], None  # the common case, spared the general checks
     if isinstance(returned, (str, bytes)) or returned is None:
         candidates: list[Any] = [returned]
     elif isinstance(returned, Sequence) or (hasattr(returned, "__array__") and _ndim(returned)):
@@ -80,11 +82,10 @@ def tell(
     """
     storage = study._storage
     trial_id, trial_number = _resolve_trial(study, trial)
-    # A Trial's own copy is current (this process is its only writer) and saves a read.
+    # A Trial's own copy is current (this process is its only writer) and saves a read; it
+    # is the Trial's private copy, not the storage's, so the sampler may be handed it as is.
     frozen = (
-        trial._cached_frozen_trial._copy()
-        if isinstance(trial, Trial)
-        else storage.get_trial(trial_id)
+        trial._cached_frozen_trial if isinstance(trial, Trial) else storage.get_trial(trial_id)
     )
 
     if frozen.state.is_finished():
@@ -111,7 +112,7 @@ def tell(
     failure: str | None = None
     final_values: list[float] | None = None
     if state is None or state == TrialState.COMPLETE:
-        final_values, failure = check_values(values, len(study.directions))
+        final_values, failure = check_values(values, len(study._directions))
         if failure is not None and state == TrialState.COMPLETE:
             raise ValueError(
                 f"Cannot tell trial {trial_number} COMPLETE: {failure}. The trial is still "

@@ -1,7 +1,9 @@
 """BaseTrial: what an objective may call on a trial, shared by Trial, FixedTrial and FrozenTrial.
 
 An objective written against this interface runs unchanged during optimization, with fixed
-values, or to replay a stored trial.
+values, or to replay a stored trial. The ``suggest_*`` methods (deprecated ones included)
+are written here once: they check the arguments and build the distribution, then hand it to
+the one hook each kind of trial implements, ``_suggest(name, distribution)``.
 """
 
 from __future__ import annotations
@@ -12,27 +14,100 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from parzen.distributions import BaseDistribution
+from parzen.distributions import (
+    _FLOAT_CACHE,
+    _INT_CACHE,
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 
 
 class BaseTrial(abc.ABC):
-    """What an objective may call on a trial: the interface of Trial, FixedTrial, FrozenTrial."""
+    """What an objective may call on a trial: the interface of Trial, FixedTrial, FrozenTrial.
 
-    @abc.abstractmethod
+    A subclass implements :meth:`_suggest` and the abstract reporting, attribute and
+    property methods; it does not override ``suggest_*``.
+    """
+
+    # No attribute dict of its own: FrozenTrial, held by the hundred thousand, uses slots.
+    __slots__ = ()
+
+    # -- suggestions: checked and built here once; subclasses implement _suggest ------------
+
     def suggest_float(
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
     ) -> float:
-        """Suggest a float in ``[low, high]``."""
+        """Suggest a float in ``[low, high]``, on a log scale or a ``step`` grid if asked.
 
-    @abc.abstractmethod
+        Raises:
+            ValueError: the bounds are not finite, ``low > high``, ``log`` with ``low <= 0``,
+                ``step <= 0``, or ``step`` together with ``log``.
+
+        Examples:
+            >>> from parzen.trial import FixedTrial
+            >>> FixedTrial({"lr": 0.01}).suggest_float("lr", 1e-4, 1.0, log=True)
+            0.01
+        """
+        key = (low, high, log, step)
+        try:
+            distribution = _FLOAT_CACHE[key]
+        except (KeyError, TypeError):
+            distribution = FloatDistribution(low, high, log=log, step=step)
+            if step is None or distribution.high == high:  # else it warned, and must again
+                _FLOAT_CACHE.remember(key, distribution)
+        return float(self._suggest(name, distribution))
+
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
-        """Suggest an int in ``[low, high]``."""
+        """Suggest an int in ``[low, high]``, on a log scale or a ``step`` grid if asked.
+
+        Raises:
+            ValueError: ``low > high``, ``log`` with ``low < 1``, ``step <= 0``, or ``step``
+                other than 1 together with ``log``.
+
+        Examples:
+            >>> from parzen.trial import FixedTrial
+            >>> FixedTrial({"layers": 3}).suggest_int("layers", 1, 8)
+            3
+        """
+        key = (low, high, log, step)
+        try:
+            distribution = _INT_CACHE[key]
+        except (KeyError, TypeError):
+            distribution = IntDistribution(low, high, log=log, step=step)
+            # Non-integral bounds warn when truncated, a moved high warns: only plain ints
+            # that built quietly are remembered.
+            if (
+                type(low) is int
+                and type(high) is int
+                and type(step) is int
+                and distribution.high == high
+            ):
+                _INT_CACHE.remember(key, distribution)
+        return int(self._suggest(name, distribution))
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        """Suggest one of ``choices`` (None, bool, int, float or str values).
+
+        Examples:
+            >>> from parzen.trial import FixedTrial
+            >>> FixedTrial({"opt": "sgd"}).suggest_categorical("opt", ["adam", "sgd"])
+            'sgd'
+        """
+        return self._suggest(name, CategoricalDistribution(choices))
 
     @abc.abstractmethod
-    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        """Suggest one of ``choices``."""
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        """The value of parameter ``name`` drawn from ``distribution``, a valid distribution
+        built by ``suggest_*`` (or given to ``Study.ask``).
+
+        The one method through which every ``suggest_*`` call goes: a running trial samples
+        and stores the value, a fixed or frozen trial returns the value it holds. Warnings
+        raised here use ``stacklevel=3`` to point at the objective's ``suggest_*`` call.
+        """
 
     @abc.abstractmethod
     def report(self, value: float, step: int) -> None:

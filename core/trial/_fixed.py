@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import datetime
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
 from parzen._records.constraints import named_constraint_key
 from parzen.distributions import (
     BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
     _to_current,
 )
 from parzen.trial._base import BaseTrial
@@ -38,19 +34,6 @@ class FixedTrial(BaseTrial):
         self._system_attrs: dict[str, Any] = {}
         self._datetime_start = datetime.datetime.now()
         self._number = number
-
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        return float(self._suggest(name, FloatDistribution(low, high, log=log, step=step)))
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        return int(self._suggest(name, IntDistribution(low, high, log=log, step=step)))
-
-    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        return self._suggest(name, CategoricalDistribution(choices))
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         if name not in self._fixed_params:

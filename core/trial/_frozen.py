@@ -6,6 +6,7 @@ implements BaseTrial, so an objective can be replayed with a trial's stored para
 
 from __future__ import annotations
 
+import array
 import datetime
 import math
 import warnings
@@ -15,9 +16,6 @@ from typing import Any
 from parzen._records.constraints import named_constraint_key
 from parzen.distributions import (
     BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
     _to_current,
     check_distribution_compatibility,
 )
@@ -41,6 +39,24 @@ class FrozenTrial(BaseTrial):
         >>> trial.number, trial.state.name, "x" in trial.params
         (0, 'COMPLETE', True)
     """
+
+    # Storages hold one FrozenTrial per trial, hundreds of thousands in a long in-memory study:
+    # slots instead of an attribute dict, and _pack() for the finished ones.
+    __slots__ = (
+        "_datetime_start",
+        "_distributions",
+        "_intermediate_values",
+        "_number",
+        "_packed_names",
+        "_packed_values",
+        "_params",
+        "_system_attrs",
+        "_trial_id",
+        "_user_attrs",
+        "_values",
+        "datetime_complete",
+        "state",
+    )
 
     def __init__(
         self,
@@ -71,17 +87,34 @@ class FrozenTrial(BaseTrial):
             self._values = None
         self.datetime_start = datetime_start
         self.datetime_complete = datetime_complete
-        self._params = params
+        self._params: dict[str, Any] | None = params
         self._distributions = distributions
-        self._user_attrs = user_attrs
-        self._system_attrs = system_attrs
-        self.intermediate_values = intermediate_values
+        self._user_attrs: dict[str, Any] | None = user_attrs
+        self._system_attrs: dict[str, Any] | None = system_attrs
+        self._intermediate_values: dict[int, float] | None = intermediate_values
         self._trial_id = trial_id
+        self._packed_names: tuple[str, ...] = ()
+        self._packed_values: Sequence[Any] = ()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FrozenTrial):
             return NotImplemented
-        return self.__dict__ == other.__dict__
+        return self._content() == other._content()
+
+    def _content(self) -> tuple[Any, ...]:
+        return (
+            self._number,
+            self.state,
+            self._values,
+            self._datetime_start,
+            self.datetime_complete,
+            self._params_copy(),
+            self._distributions,
+            self._user_attrs or {},
+            self._system_attrs or {},
+            self._intermediate_values or {},
+            self._trial_id,
+        )
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, FrozenTrial):
@@ -99,25 +132,31 @@ class FrozenTrial(BaseTrial):
         return (
             f"FrozenTrial(number={self.number}, state={self.state!r}, values={self.values}, "
             f"datetime_start={self.datetime_start!r}, "
-            f"datetime_complete={self.datetime_complete!r}, params={self.params}, "
-            f"user_attrs={self.user_attrs}, system_attrs={self.system_attrs}, "
-            f"intermediate_values={self.intermediate_values}, "
+            f"datetime_complete={self.datetime_complete!r}, params={self._params_copy()}, "
+            f"user_attrs={self._user_attrs or {}}, system_attrs={self._system_attrs or {}}, "
+            f"intermediate_values={self._intermediate_values or {}}, "
             f"distributions={self.distributions}, trial_id={self._trial_id})"
         )
 
     def _copy(self) -> FrozenTrial:
         """A copy whose containers are fresh; values themselves are immutable JSON data."""
-        # Every study.trials copies each trial: copying the attribute dict and then the
-        # mutable containers is about twice as fast as __init__.
-        state = self.__dict__.copy()
-        state["_values"] = None if self._values is None else list(self._values)
-        state["_params"] = dict(self._params)
-        state["_distributions"] = dict(self._distributions)
-        state["_user_attrs"] = _copy_json(self._user_attrs)
-        state["_system_attrs"] = _copy_json(self._system_attrs)
-        state["intermediate_values"] = dict(self.intermediate_values)
+        # Every study.trials copies each trial: filling the slots directly is about twice as
+        # fast as __init__. A packed trial stays packed; the copy gets plain containers.
         copy = object.__new__(FrozenTrial)
-        copy.__dict__ = state
+        copy._number = self._number
+        copy.state = self.state
+        copy._values = None if self._values is None else list(self._values)
+        copy._datetime_start = self._datetime_start
+        copy.datetime_complete = self.datetime_complete
+        copy._params = self._params_copy()
+        copy._distributions = dict(self._distributions)
+        copy._user_attrs = _copy_json(self._user_attrs)
+        copy._system_attrs = _copy_json(self._system_attrs)
+        iv = self._intermediate_values
+        copy._intermediate_values = {} if iv is None else dict(iv)
+        copy._trial_id = self._trial_id
+        copy._packed_names = ()
+        copy._packed_values = ()
         return copy
 
     def _shallow_copy(self) -> FrozenTrial:
@@ -127,11 +166,53 @@ class FrozenTrial(BaseTrial):
         caller swaps in a fresh container for the field it changes, so snapshots handed out
         earlier never change under their readers.
         """
-        # On the hot path of every storage write: copying the attribute dict is a few times
-        # cheaper than __init__ and makes an object of the same size.
         copy = object.__new__(FrozenTrial)
-        copy.__dict__ = self.__dict__.copy()
+        copy._number = self._number
+        copy.state = self.state
+        copy._values = self._values
+        copy._datetime_start = self._datetime_start
+        copy.datetime_complete = self.datetime_complete
+        copy._params = self._params
+        copy._distributions = self._distributions
+        copy._user_attrs = self._user_attrs
+        copy._system_attrs = self._system_attrs
+        copy._intermediate_values = self._intermediate_values
+        copy._trial_id = self._trial_id
+        copy._packed_names = self._packed_names
+        copy._packed_values = self._packed_values
         return copy
+
+    def _pack(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """Keep this trial in less memory; for storages that hold many finished trials.
+
+        The parameter values become one row under a tuple of names (``names`` itself when
+        the trial has those parameters, in that order, so that trials share it; floats as an
+        array of doubles), and empty attribute and step containers are dropped. Reading a
+        field brings its container back (the parameters as a dict, unpacked for good);
+        copies and comparisons leave the trial packed. Returns the names tuple used.
+        """
+        params = self._params
+        if params is not None:
+            if len(params) != len(names) or tuple(params) != names:
+                names = tuple(params)
+            row = tuple(params.values())
+            # Exact floats only: ints, numpy scalars and choices keep their type in a tuple.
+            only_floats = set(map(type, row)) <= _FLOAT_TYPE
+            self._packed_values = array.array("d", row) if only_floats else row
+            self._packed_names = names
+            self._params = None
+        if not self._user_attrs:
+            self._user_attrs = None
+        if not self._system_attrs:
+            self._system_attrs = None
+        if not self._intermediate_values:
+            self._intermediate_values = None
+        return names
+
+    def _params_copy(self) -> dict[str, Any]:
+        names, row = self._packed_names, self._packed_values
+        params = self._params  # read after the row: see the params getter
+        return dict(zip(names, row)) if params is None else dict(params)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FrozenTrial:
         return self._copy()
@@ -155,41 +236,28 @@ class FrozenTrial(BaseTrial):
             raise ValueError("A finished trial needs datetime_complete.")
         if self.state == TrialState.WAITING and self.datetime_start is not None:
             raise ValueError("A WAITING trial has no datetime_start.")
-        if set(self._params) != set(self._distributions):
+        if set(self.params) != set(self.distributions):
             raise ValueError(
                 f"params and distributions must have the same names, got "
-                f"{sorted(self._params)} and {sorted(self._distributions)}."
+                f"{sorted(self.params)} and {sorted(self.distributions)}."
             )
-        for name, value in self._params.items():
-            dist = self._distributions[name]
+        for name, value in self.params.items():
+            dist = self.distributions[name]
             if not dist._contains(dist.to_internal_repr(value)):
                 raise ValueError(f"Parameter {name}={value!r} lies outside {dist!r}.")
 
     # -- the BaseTrial interface: replay the stored parameters ---------------------------
 
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        return float(self._suggest(name, FloatDistribution(low, high, log=log, step=step)))
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        return int(self._suggest(name, IntDistribution(low, high, log=log, step=step)))
-
-    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        return self._suggest(name, CategoricalDistribution(choices))
-
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
-        if name not in self._params:
+        if name not in self.params:
             raise ValueError(
-                f"The parameter {name!r} is not in this trial; it has {sorted(self._params)}. "
+                f"The parameter {name!r} is not in this trial; it has {sorted(self.params)}. "
                 "A FrozenTrial replays stored parameters only."
             )
         distribution = _to_current(distribution)
-        if name in self._distributions:
-            check_distribution_compatibility(self._distributions[name], distribution)
-        value = self._params[name]
+        if name in self.distributions:
+            check_distribution_compatibility(self.distributions[name], distribution)
+        value = self.params[name]
         if not distribution._contains(distribution.to_internal_repr(value)):
             # Replaying best_trial after the search space changed must still work.
             warnings.warn(
@@ -208,16 +276,16 @@ class FrozenTrial(BaseTrial):
         return False
 
     def set_user_attr(self, key: str, value: Any) -> None:
-        self._user_attrs[key] = value
+        self.user_attrs[key] = value
 
     def set_system_attr(self, key: str, value: Any) -> None:
-        self._system_attrs[key] = value
+        self.system_attrs[key] = value
 
     def set_constraint(self, key: str, value: float) -> None:
         """Set a constraint on this snapshot (not in any storage); the first value is kept."""
-        number = with_constraint(self._system_attrs, key, value)
+        number = with_constraint(self.system_attrs, key, value)
         if number is not None:
-            self._system_attrs = {**self._system_attrs, named_constraint_key(str(key)): number}
+            self._system_attrs = {**self.system_attrs, named_constraint_key(str(key)): number}
 
     @property
     def constraints(self) -> dict[str, float]:
@@ -229,7 +297,7 @@ class FrozenTrial(BaseTrial):
             >>> trial.constraints
             {'memory': -2.0}
         """
-        return read_constraints(self._system_attrs)
+        return read_constraints(self._system_attrs or {})
 
     # -- properties -----------------------------------------------------------------------
 
@@ -270,11 +338,21 @@ class FrozenTrial(BaseTrial):
 
     @property
     def params(self) -> dict[str, Any]:
-        return self._params
+        params = self._params
+        if params is None:  # packed: unpacked for good on first read
+            names, row = self._packed_names, self._packed_values
+            # Another thread may have unpacked meanwhile: it sets _params before it clears
+            # the packed row, so a row read while _params is still None is whole.
+            params = self._params
+            if params is None:
+                params = self._params = dict(zip(names, row))
+                self._packed_names = self._packed_values = ()
+        return params
 
     @params.setter
     def params(self, params: dict[str, Any]) -> None:
         self._params = params
+        self._packed_names = self._packed_values = ()
 
     @property
     def distributions(self) -> dict[str, BaseDistribution]:
@@ -286,6 +364,8 @@ class FrozenTrial(BaseTrial):
 
     @property
     def user_attrs(self) -> dict[str, Any]:
+        if self._user_attrs is None:  # dropped by _pack while empty
+            self._user_attrs = {}
         return self._user_attrs
 
     @user_attrs.setter
@@ -294,6 +374,8 @@ class FrozenTrial(BaseTrial):
 
     @property
     def system_attrs(self) -> dict[str, Any]:
+        if self._system_attrs is None:  # dropped by _pack while empty
+            self._system_attrs = {}
         return self._system_attrs
 
     @system_attrs.setter
@@ -309,9 +391,21 @@ class FrozenTrial(BaseTrial):
         self._datetime_start = value
 
     @property
+    def intermediate_values(self) -> dict[int, float]:
+        """The values reported with :meth:`Trial.report`, step -> value."""
+        if self._intermediate_values is None:  # dropped by _pack while empty
+            self._intermediate_values = {}
+        return self._intermediate_values
+
+    @intermediate_values.setter
+    def intermediate_values(self, value: dict[int, float]) -> None:
+        self._intermediate_values = value
+
+    @property
     def last_step(self) -> int | None:
         """The largest step reported with :meth:`Trial.report`, or None."""
-        return max(self.intermediate_values) if self.intermediate_values else None
+        steps = self._intermediate_values
+        return max(steps) if steps else None
 
     @property
     def duration(self) -> datetime.timedelta | None:
@@ -321,8 +415,12 @@ class FrozenTrial(BaseTrial):
         return self.datetime_complete - self.datetime_start
 
 
-def _copy_json(attrs: dict[str, Any]) -> dict[str, Any]:
-    # Attribute values are JSON data; only the mutable containers need copying.
+_FLOAT_TYPE = {float}
+
+
+def _copy_json(attrs: dict[str, Any] | None) -> dict[str, Any]:
+    # Attribute values are JSON data; only the mutable containers need copying. None: a
+    # packed trial's empty attributes.
     if not attrs:
         return {}
     return {k: _copy_json_value(v) for k, v in attrs.items()}

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime
 import warnings
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from parzen import logging as parzen_logging
 from parzen._json import require_json
 from parzen._records.constraints import named_constraint_key
 from parzen.distributions import (
+    _DEPRECATED,
     BaseDistribution,
     CategoricalDistribution,
     FloatDistribution,
@@ -60,51 +60,33 @@ class Trial(BaseTrial):
         self._cached_frozen_trial = self.storage.get_trial(trial_id)
         self._relative_search_space: dict[str, BaseDistribution] | None = None
         self._relative_params: dict[str, Any] | None = None
+        self._sampler_study: Study | None = None
 
     # -- suggestions ------------------------------------------------------------------------
 
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        """Suggest a float in ``[low, high]``, on a log scale or a ``step`` grid if asked.
-
-        Raises:
-            ValueError: the bounds are not finite, ``low > high``, ``log`` with ``low <= 0``,
-                ``step <= 0``, or ``step`` together with ``log``.
-        """
-        distribution = FloatDistribution(low, high, log=log, step=step)
-        return float(self._suggest(name, distribution))
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        """Suggest an int in ``[low, high]``, on a log scale or a ``step`` grid if asked."""
-        distribution = IntDistribution(low, high, log=log, step=step)
-        return int(self._suggest(name, distribution))
-
-    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        """Suggest one of ``choices`` (None, bool, int, float or str values)."""
-        return self._suggest(name, CategoricalDistribution(choices))
-
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
-        distribution = _to_current(distribution)
+        # On the hot path of every study: the cached trial's containers are read directly.
+        if type(distribution) in _DEPRECATED:
+            distribution = _to_current(distribution)
         frozen = self._cached_frozen_trial
-        if name in frozen.distributions:
-            first = frozen.distributions[name]
-            check_distribution_compatibility(first, distribution)
-            if first != distribution:
-                warnings.warn(
-                    f'Inconsistent parameter values for distribution with name "{name}"! '
-                    f"It was suggested with {first!r} and now with {distribution!r}; the "
-                    f"first value, {frozen.params[name]!r}, is returned. Suggest a name with "
-                    "one range per trial, or use different names.",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
-            return frozen.params[name]
+        distributions = frozen._distributions
+        if name in distributions:
+            first = distributions[name]
+            if first is not distribution:
+                check_distribution_compatibility(first, distribution)
+                if first != distribution:
+                    warnings.warn(
+                        f'Inconsistent parameter values for distribution with name "{name}"! '
+                        f"It was suggested with {first!r} and now with {distribution!r}; the "
+                        f"first value, {frozen.params[name]!r}, is returned. Suggest a name "
+                        "with one range per trial, or use different names.",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
+            return frozen._params[name]
 
-        fixed_params = frozen.system_attrs.get(FIXED_PARAMS_KEY) or {}
-        if name in fixed_params:
+        fixed_params = frozen._system_attrs.get(FIXED_PARAMS_KEY)
+        if fixed_params and name in fixed_params:
             value = fixed_params[name]
             if not distribution._contains(distribution.to_internal_repr(value)):
                 warnings.warn(
@@ -114,23 +96,23 @@ class Trial(BaseTrial):
                 )
         elif distribution.single():
             value = _only_value(distribution)
-        elif self._is_relative_param(name, distribution):
+        elif name in self.relative_params and self._is_relative_param(name, distribution):
             value = self.relative_params[name]
         else:
             value = self.study.sampler.sample_independent(
-                self.study._sampler_view(frozen), frozen, name, distribution
+                self._sampler_study or self._sampler_view(), frozen, name, distribution
             )
 
         internal = distribution.to_internal_repr(value)
         external = distribution.to_external_repr(internal)
         self.storage.set_trial_param(self._trial_id, name, internal, distribution)
-        frozen.distributions[name] = distribution
-        frozen.params[name] = external
+        distributions[name] = distribution
+        frozen._params[name] = external
         return external
 
     def _is_relative_param(self, name: str, distribution: BaseDistribution) -> bool:
-        if name not in self.relative_params:
-            return False
+        """Whether the relative value of ``name`` (which the sampler returned) fits
+        ``distribution``."""
         relative = self.relative_search_space.get(name)
         if relative is None:
             raise ValueError(
@@ -143,12 +125,23 @@ class Trial(BaseTrial):
         value = self.relative_params[name]
         return distribution._contains(distribution.to_internal_repr(value))
 
+    def _sampler_view(self) -> Study:
+        """What the sampler sees of the study while it samples this trial."""
+        if self._sampler_study is not None:
+            return self._sampler_study
+        view = self.study._sampler_view(self._cached_frozen_trial)
+        # The whole study stays the whole study; a pruner's view (Hyperband's bracket) may
+        # change within the trial, so it is asked for again each time.
+        if view is self.study:
+            self._sampler_study = view
+        return view
+
     @property
     def relative_search_space(self) -> dict[str, BaseDistribution]:
         if self._relative_search_space is None:
             frozen = self._cached_frozen_trial
             self._relative_search_space = self.study.sampler.infer_relative_search_space(
-                self.study._sampler_view(frozen), frozen
+                self._sampler_view(), frozen
             )
         return self._relative_search_space
 
@@ -160,7 +153,7 @@ class Trial(BaseTrial):
             # Called even with an empty space, as Optuna does: a sampler may act on it.
             frozen = self._cached_frozen_trial
             self._relative_params = self.study.sampler.sample_relative(
-                self.study._sampler_view(frozen), frozen, space
+                self._sampler_view(), frozen, space
             )
         return self._relative_params
 
