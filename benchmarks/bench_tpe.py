@@ -13,6 +13,14 @@ trials in the study (target: < 1 GB), in a subprocess: N - 500 finished trials a
 the study, then 500 are run by TPE on top of them (``--memory-full`` runs all N through
 ``optimize`` instead, which takes hours: each suggestion is linear in the history).
 
+``--per-suggestion [N ...]`` (default 1,000, 5,000, 10,000, 20,000) prints the cost of one
+suggestion at each history size N, for both libraries: N finished trials (uniform random
+points, value the objective's) are added to a study, then ``--window`` trials (default 100)
+are run by TPE on top, and the median CPU time per trial is reported (and the wall time), with
+its ratio to the cost at the first N (target: flat, within 1.5x, from 1,000 to 20,000).
+The history is random rather than TPE's own, so that 20,000 trials need no hours of Optuna;
+the cost of a suggestion depends on the history's size, not on where its points lie.
+
 BLAS is limited to one thread (``OPENBLAS_NUM_THREADS=1`` and friends, for both libraries)
 unless ``--blas-threads`` says otherwise: small matrix products spread over threads are slower
 on a shared machine, and the benchmark should measure the samplers, not thread contention.
@@ -20,11 +28,13 @@ on a shared machine, and the benchmark should measure the samplers, not thread c
 Usage:
     python benchmarks/bench_tpe.py [--trials 1000 2000 5000] [--params 10] [--seed 0]
         [--skip-optuna] [--memory [N]] [--memory-only] [--memory-full] [--blas-threads 1]
+        [--per-suggestion [N ...]] [--window 100]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -119,6 +129,75 @@ def _memory_child(n_trials: int, n_params: int, seed: int, full: bool) -> None:
     print(json.dumps({**result, "peak_mib": peak_kib / 1024, "optimized": n_optimized}))
 
 
+def _add_random_history(lib: Any, study: Any, n_trials: int, n_params: int, seed: int) -> None:
+    import numpy as np
+
+    rng = np.random.RandomState(seed)
+    dists = {f"x{i}": lib.distributions.FloatDistribution(-5.0, 5.0) for i in range(n_params)}
+    values = rng.uniform(-5.0, 5.0, size=(n_trials, n_params))
+    study.add_trials(
+        [
+            lib.trial.create_trial(
+                params={name: float(v) for name, v in zip(dists, row)},
+                distributions=dists,
+                value=float(np.sum((row - SHIFT) ** 2)),
+            )
+            for row in values
+        ]
+    )
+
+
+def per_suggestion(library: str, n_history: int, args: argparse.Namespace) -> dict[str, float]:
+    """Median CPU and wall time of one TPE trial with ``n_history`` finished trials."""
+    import statistics
+
+    if library == "parzen":
+        import parzen as lib
+        from parzen.samplers._tpe import TPESampler
+    else:
+        import optuna as lib
+        from optuna.samplers import TPESampler
+    lib.logging.set_verbosity(lib.logging.WARNING)
+    study = lib.create_study(sampler=TPESampler(seed=args.seed))
+    _add_random_history(lib, study, n_history, args.params, args.seed)
+    objective = _make_objective(args.params)
+    # One optimize call; each trial's cost is the time between two callbacks.
+    marks = [(time.process_time(), time.perf_counter())]
+
+    def callback(study: Any, trial: Any) -> None:
+        marks.append((time.process_time(), time.perf_counter()))
+
+    study.optimize(objective, n_trials=args.window, callbacks=[callback])
+    cpu = [b[0] - a[0] for a, b in itertools.pairwise(marks)]
+    wall = [b[1] - a[1] for a, b in itertools.pairwise(marks)]
+    return {"cpu": statistics.median(cpu), "wall": statistics.median(wall)}
+
+
+def _report_per_suggestion(args: argparse.Namespace) -> None:
+    print(
+        f"per suggestion: TPESampler, {args.params} float params, median over {args.window} "
+        f"trials on top of N random finished trials, seed {args.seed}"
+    )
+    libraries = ["parzen"] + ([] if args.skip_optuna else ["optuna"])
+    print(f"{'N':>7} {'library':>8} {'cpu ms':>8} {'wall ms':>8} {'vs first N':>10}")
+    first: dict[str, float] = {}
+    for n_history in args.per_suggestion:
+        results = {lib: per_suggestion(lib, n_history, args) for lib in libraries}
+        for lib, r in results.items():
+            first.setdefault(lib, r["cpu"])
+            print(
+                f"{n_history:>7} {lib:>8} {1e3 * r['cpu']:>8.3f} {1e3 * r['wall']:>8.3f} "
+                f"{r['cpu'] / first[lib]:>9.2f}x"
+            )
+        if "optuna" in results:
+            ratio = results["parzen"]["cpu"] / results["optuna"]["cpu"]
+            print(
+                f"{n_history:>7} {'ratio':>8} {ratio:>8.4f}  "
+                f"(parzen / optuna cpu: 1/{1 / ratio:.1f})"
+            )
+        sys.stdout.flush()
+
+
 def _report_speed(args: argparse.Namespace) -> None:
     print(
         f"TPESampler, {args.params} float params, free quadratic objective, in-memory, "
@@ -188,12 +267,23 @@ def main() -> None:
         help="run every --memory trial through optimize (hours) instead of adding all but 500",
     )
     parser.add_argument("--blas-threads", type=int, default=1)
+    parser.add_argument(
+        "--per-suggestion",
+        type=int,
+        nargs="*",
+        default=None,
+        help="history sizes N (default 1000 5000 10000 20000); skips the speed runs",
+    )
+    parser.add_argument("--window", type=int, default=100)
     parser.add_argument("--_memory-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._memory_child is not None:
         _memory_child(args._memory_child, args.params, args.seed, args.memory_full)
         return
-    if not args.memory_only:
+    if args.per_suggestion is not None:
+        args.per_suggestion = args.per_suggestion or [1000, 5000, 10000, 20000]
+        _report_per_suggestion(args)
+    elif not args.memory_only:
         _report_speed(args)
     if args.memory is not None:
         _report_memory(args)

@@ -21,7 +21,13 @@ from parzen.samplers import RandomSampler
 from parzen.samplers._history import TrialHistory
 from parzen.samplers._tpe import TPESampler, default_gamma, default_weights, hyperopt_default_gamma
 from parzen.samplers._tpe._above import AboveMixture
-from parzen.samplers._tpe._parzen_estimator import ParzenEstimator, SearchDim, _neighbour_sigmas
+from parzen.samplers._tpe._argmax import best_candidate
+from parzen.samplers._tpe._parzen_estimator import (
+    ParzenEstimator,
+    SearchDim,
+    _neighbour_sigmas,
+    logsumexp_rows,
+)
 from parzen.samplers._tpe._split import split_rows
 from parzen.study import StudyDirection
 from parzen.trial import TrialState, create_trial
@@ -280,6 +286,76 @@ def test_incremental_above_mixture_equals_a_fresh_estimator(
         fresh = ParzenEstimator(dims, obs, weights, **kwargs)
         samples = fresh.sample(rng, 24)
         np.testing.assert_allclose(mixture.log_pdf(samples), fresh.log_pdf(samples), atol=1e-8)
+
+
+@pytest.mark.parametrize("consider_prior", [True, False])
+@pytest.mark.parametrize("consider_endpoints", [False, True])
+@pytest.mark.parametrize("consider_magic_clip", [True, False])
+def test_above_mixture_stays_exact_through_one_edit_at_a_time(
+    consider_prior: bool, consider_endpoints: bool, consider_magic_clip: bool
+) -> None:
+    # As in a study: one trial arrives at a time, and the good set (the best gamma(n)) changes
+    # by at most one row each way. Past 99 trials the magic-clip floor stops moving and only
+    # the bandwidths next to the edit are recomputed. Grid values make ties, some of them on
+    # the prior's centre.
+    rng = np.random.RandomState(1)
+    space = {
+        "a": FloatDistribution(-5, 5),
+        "q": FloatDistribution(0, 5, step=0.5),
+        "k": IntDistribution(1, 5),
+        "b": FloatDistribution(1e-3, 10, log=True),
+    }
+    dims = [SearchDim(name, dist) for name, dist in space.items()]
+    kwargs: dict[str, Any] = dict(
+        consider_prior=consider_prior,
+        prior_weight=1.0,
+        consider_magic_clip=consider_magic_clip,
+        consider_endpoints=consider_endpoints,
+    )
+    study = parzen.create_study(sampler=RandomSampler(seed=0))
+    history = TrialHistory(study)
+    mixture = AboveMixture(dims, **kwargs)
+    for n in range(1, 141):
+        params = {
+            "a": float(rng.choice([0.0, rng.uniform(-5, 5)])),
+            "q": float(rng.randint(0, 11) * 0.5),
+            "k": int(rng.randint(1, 6)),
+            "b": float(np.exp(rng.uniform(np.log(1e-3), np.log(10)))),
+        }
+        study.add_trial(create_trial(params=params, distributions=space, value=rng.uniform()))
+        history.sync(study)
+        order = history.order_by_number()
+        n_below = default_gamma(n)
+        below = set(np.argsort(history.values[:, 0], kind="stable")[:n_below].tolist())
+        above_rows = np.array([r for r in order if r not in below], dtype=np.int64)
+        weights = default_weights(len(above_rows))
+        mixture.update(history, above_rows, weights)
+        if n % 7 and n < 95:
+            continue
+        obs = {name: history.param_column(name)[above_rows] for name in space}
+        fresh = ParzenEstimator(dims, obs, weights, **kwargs)
+        samples = fresh.sample(rng, 32)
+        np.testing.assert_allclose(mixture.log_pdf(samples), fresh.log_pdf(samples), atol=1e-8)
+
+
+def test_best_candidate_is_the_argmax_of_the_full_scores() -> None:
+    rng = np.random.RandomState(0)
+    for trial in range(300):
+        n_candidates, n_kernels = rng.randint(1, 40), rng.randint(1, 200)
+        log_l = rng.normal(scale=rng.choice([0.01, 3.0, 30.0]), size=n_candidates)
+        terms = rng.normal(scale=rng.choice([0.1, 5.0, 50.0]), size=(n_candidates, n_kernels))
+        terms[:, rng.rand(n_kernels) < 0.3] = -np.inf  # kernels of good trials weigh zero
+        if trial % 5 == 0:
+            # Exact ties between candidates: the first one wins, as with np.argmax.
+            log_l[-1], terms[-1] = log_l[0], terms[0]
+        if trial % 17 == 0:
+            terms[rng.randint(n_candidates)] = -np.inf
+        if trial % 23 == 0:
+            log_l[rng.randint(n_candidates)] = np.nan
+        kept = terms.copy()
+        expected = int(np.argmax(log_l - logsumexp_rows(terms.copy())))
+        assert best_candidate(log_l, terms) == expected
+        np.testing.assert_array_equal(terms, kept)
 
 
 def _suggest_all(trial: parzen.trial.Trial, space: dict[str, Any]) -> list[Any]:

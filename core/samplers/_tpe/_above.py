@@ -25,10 +25,10 @@ from parzen.samplers._tpe._parzen_estimator import (
     SearchDim,
     _log_gauss_mass,
     _log_truncated_mass,
-    _logsumexp_rows,
     categorical_log_table,
     chunked_matmul,
     distance_matrix,
+    logsumexp_rows,
 )
 
 _INITIAL_CAPACITY = 64
@@ -100,6 +100,8 @@ class AboveMixture:
         self._values: np.ndarray = np.empty((n_num, 0))
         self._cols: np.ndarray = np.empty((n_num, 0), dtype=np.intp)
         self._in_above = np.zeros(0, dtype=bool)
+        # Per numeric dimension, how many of the sorted values are at or below the centre.
+        self._at = np.zeros(n_num, dtype=np.intp)
         self._had_prior: bool | None = None
         self._n_above = 0
         self._grow(_INITIAL_CAPACITY)
@@ -170,6 +172,8 @@ class AboveMixture:
             or not np.array_equal(min_sigma, self._min_sigma)
         )
         edited = np.concatenate((added, removed))
+        # Where the one edit happened, per dimension, when there is one.
+        spliced_at: np.ndarray | None = None
         if len(removed):
             if full:
                 gone = np.isin(self._cols, removed)
@@ -178,19 +182,39 @@ class AboveMixture:
                 self._cols = self._cols[~gone].reshape(n_dims, m)
             else:
                 for col in removed.tolist():
-                    self._splice(col, remove=True)
+                    spliced_at = self._splice(col, remove=True)
         if len(added):
             if full or self._values.shape[1] == 0:
                 self._rebuild(added)
             else:
                 for col in added.tolist():
-                    self._splice(col, remove=False)
+                    spliced_at = self._splice(col, remove=False)
         self._had_prior = has_prior
         values, cols = self._values, self._cols
         m = values.shape[1]
+        if spliced_at is None or edits != 1:
+            # The prior's centre sits just before position `at` of each dimension.
+            self._at = np.array(
+                [values[d].searchsorted(self._centre[d], "right") for d in range(n_dims)],
+                dtype=np.intp,
+            )
         if m == 0 or (edits == 0 and not full):
             return np.empty(0, dtype=np.intp)
-        if full:
+        if spliced_at is not None and edits == 1:
+            # A bandwidth depends on the two neighbours in sorted order (and on whether the
+            # prior's centre is one of them), so one insertion or removal moves at most the
+            # three (two) positions around it.
+            offsets = np.arange(-1, 1 if len(removed) else 2)
+            i = (spliced_at[:, None] + offsets).ravel()
+            d = np.repeat(np.arange(n_dims), len(offsets))
+            inside = (i >= 0) & (i < m)
+            d, i = d[inside], i[inside]
+            sigma_at = _sigmas_at(
+                values, d, i, self._lo, self._hi, min_sigma, has_prior, self._endpoints, self._at
+            )
+            moved = sigma_at != self._sigma[cols[d, i], d]
+            d, i, new_sigma = d[moved], i[moved], sigma_at[moved]
+        elif full:
             sigma = _sorted_sigmas_by_dim(
                 values, self._lo, self._hi, min_sigma, has_prior, self._endpoints
             )
@@ -202,7 +226,6 @@ class AboveMixture:
             # searches, no pass over the whole structure.
             edited_values = self._mu[edited]  # (e, D)
             dims, positions = [], []
-            at = np.empty(n_dims, dtype=np.intp)
             for dim in range(n_dims):
                 row = values[dim]
                 left = row.searchsorted(edited_values[:, dim], "left") - 1
@@ -211,11 +234,10 @@ class AboveMixture:
                     span = np.arange(max(a, 0), min(b, m - 1) + 1)
                     positions.append(span)
                     dims.append(np.full(len(span), dim))
-                at[dim] = row.searchsorted(self._centre[dim], "right")
             d = np.concatenate(dims)
             i = np.concatenate(positions)
             sigma_at = _sigmas_at(
-                values, d, i, self._lo, self._hi, min_sigma, has_prior, self._endpoints, at
+                values, d, i, self._lo, self._hi, min_sigma, has_prior, self._endpoints, self._at
             )
             moved = sigma_at != self._sigma[cols[d, i], d]
             d, i, new_sigma = d[moved], i[moved], sigma_at[moved]
@@ -226,30 +248,38 @@ class AboveMixture:
 
     def _locate(self, col: int) -> np.ndarray:
         """Per dimension, where kernel ``col`` sits (or would sit) in (value, column) order."""
-        n_dims = self._values.shape[0]
-        value = self._mu[col]
-        out = np.empty(n_dims, dtype=np.intp)
-        for dim in range(n_dims):
-            row = self._values[dim]
-            lo = int(row.searchsorted(value[dim], "left"))
-            hi = int(row.searchsorted(value[dim], "right"))
-            if hi > lo:
+        values = self._values
+        m = values.shape[1]
+        value = self._mu[col].tolist()
+        out = np.empty(len(value), dtype=np.intp)
+        for dim, v in enumerate(value):
+            row = values[dim]
+            lo = int(row.searchsorted(v, "left"))
+            if lo < m and row[lo] == v:
+                # Ties go by column.
+                hi = int(row.searchsorted(v, "right"))
                 lo += int(np.count_nonzero(self._cols[dim, lo:hi] < col))
             out[dim] = lo
         return out
 
-    def _splice(self, col: int, *, remove: bool) -> None:
-        """Insert or remove one kernel column in every dimension at once."""
+    def _splice(self, col: int, *, remove: bool) -> np.ndarray:
+        """Insert or remove one kernel column in every dimension at once; return its position
+        in each dimension."""
         n_dims, m = self._values.shape
-        flat = self._locate(col) + np.arange(n_dims) * m
+        at = self._locate(col)
+        flat = at + np.arange(n_dims) * m
+        below_centre = self._mu[col] <= self._centre
         if remove:
             size = (n_dims, m - 1)
             self._values = np.delete(self._values.ravel(), flat).reshape(size)
             self._cols = np.delete(self._cols.ravel(), flat).reshape(size)
+            self._at -= below_centre
         else:
             size = (n_dims, m + 1)
             self._values = np.insert(self._values.ravel(), flat, self._mu[col]).reshape(size)
             self._cols = np.insert(self._cols.ravel(), flat, col).reshape(size)
+            self._at += below_centre
+        return at
 
     def _rebuild(self, added: np.ndarray) -> None:
         """Sort the structure again from scratch, with ``added`` columns included."""
@@ -323,6 +353,11 @@ class AboveMixture:
 
     def log_pdf(self, samples: Mapping[str, np.ndarray]) -> np.ndarray:
         """Log-density of internal values under the current mixture, shape ``(size,)``."""
+        return logsumexp_rows(self.log_kernel_terms(samples))
+
+    def log_kernel_terms(self, samples: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Each kernel's weighted log-density at each sample, ``(size, n_rows + 1)`` (column 0
+        is the prior; rows outside the above set are ``-inf``)."""
         k = self._rows + 1
         size = len(samples[self._dims[0].name])
         c = self._continuous
@@ -352,7 +387,7 @@ class AboveMixture:
             contribution = table[self._cat[:k, i][:, None], choice[None, :]]
             contribution[0] = -math.log(n_choices)
             acc += contribution.T
-        return _logsumexp_rows(acc)
+        return acc
 
 
 def _sorted_sigmas_by_dim(

@@ -52,7 +52,7 @@ _CATEGORICAL = 2
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 # Columns per block in chunked_matmul: 24 x 20 x 512 stays below OpenBLAS's threading threshold.
 _MATMUL_BLOCK = 512
-# See _logsumexp_rows.
+# See logsumexp_rows.
 _EXP_FLOOR = -700.0
 # Beyond this many standard deviations from both ends a kernel's truncated mass is 1.
 _TAIL = 8.5
@@ -248,6 +248,7 @@ class ParzenEstimator:
                 self._gemm = np.ascontiguousarray(np.hstack((inv_var, -2.0 * mu * inv_var)).T)
                 const -= 0.5 * np.einsum("kd,kd->k", mu * mu, inv_var)
         self._const = const
+        self._sampling: _SamplingTables | None = None
 
     def same_dims(self, dims: Sequence[SearchDim]) -> bool:
         """Whether this estimator models exactly ``dims`` (names and distributions, in order)."""
@@ -280,16 +281,18 @@ class ParzenEstimator:
 
     def sample(self, rng: np.random.RandomState, size: int) -> dict[str, np.ndarray]:
         """Draw ``size`` joint samples; return internal values per parameter name."""
-        cumulative = np.cumsum(self._weights)
+        if self._sampling is None:
+            # An estimator often serves many suggestions (l(x) while the good set holds):
+            # what does not depend on the random draws is computed once.
+            self._sampling = _SamplingTables(self)
+        tables = self._sampling
+        cumulative = tables.cumulative
         kernel = np.searchsorted(cumulative, rng.random_sample(size) * cumulative[-1], "right")
         kernel = np.minimum(kernel, self._n_kernels - 1)
         u = rng.random_sample((size, len(self._dims)))
         out: dict[str, np.ndarray] = {}
         if self._numeric:
-            columns = [j for j, d in enumerate(self._dims) if d.kind != _CATEGORICAL]
-            x = _truncnorm_ppf(
-                u[:, columns], self._mu[kernel], self._sigma[kernel], self._lo, self._hi
-            )
+            x = tables.truncnorm_ppf(u[:, tables.numeric_columns], kernel)
             # Continuous dimensions back to internal values in one go; discrete ones snap.
             c = self._continuous
             if c:
@@ -320,6 +323,11 @@ class ParzenEstimator:
 
     def log_pdf(self, samples: Mapping[str, np.ndarray]) -> np.ndarray:
         """Log-density (log-mass on discrete dims) of internal values, shape ``(size,)``."""
+        return logsumexp_rows(self.log_kernel_terms(samples))
+
+    def log_kernel_terms(self, samples: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Each kernel's weighted log-density at each sample, ``(size, n_kernels)``: the terms
+        whose log-sum-exp over a row is :meth:`log_pdf`."""
         size = len(samples[self._dims[0].name])
         if self._gemm is not None:
             c = self._continuous
@@ -344,7 +352,7 @@ class ParzenEstimator:
             acc += _log_gauss_mass((left[:, None] - mus) / sigmas, (right[:, None] - mus) / sigmas)
         for dim, table in self._categorical:
             acc += self._categorical_log_probs(table, samples[dim.name].astype(np.intp))
-        return _logsumexp_rows(acc)
+        return acc
 
 
 def rule_of_thumb_sigmas(
@@ -509,7 +517,7 @@ def chunked_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
+def logsumexp_rows(a: np.ndarray) -> np.ndarray:
     """``log(sum(exp(a), axis=1))``, computed in place in ``a``."""
     peak = a.max(axis=1)
     finite_peak = np.where(np.isfinite(peak), peak, 0.0)
@@ -540,20 +548,44 @@ def _log_gauss_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _truncnorm_ppf(
-    u: np.ndarray, mu: np.ndarray, sigma: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> np.ndarray:
-    """Inverse-CDF samples of Gaussians truncated to ``[lo, hi]``.
+class _SamplingTables:
+    """What sampling from a :class:`ParzenEstimator` needs per kernel, computed once.
 
-    Every kernel's centre lies in its domain (observations are valid values), so the
-    truncation interval holds the mode: no underflow of the normal CDF there. Intervals are
-    reflected so that the CDF is read on its left half, where it has no rounding to 1.
+    Kernels are Gaussians truncated to ``[lo, hi]``, sampled by inverse CDF. Every kernel's
+    centre lies in its domain (observations are valid values), so the truncation interval
+    holds the mode: no underflow of the normal CDF there. Intervals are reflected so that the
+    CDF is read on its left half, where it has no rounding to 1.
     """
-    a = (lo - mu) / sigma
-    b = (hi - mu) / sigma
-    flip = a + b > 0
-    p_left = ndtr(np.where(flip, -b, a))
-    p_right = ndtr(np.where(flip, -a, b))
-    z = ndtri(p_left + u * (p_right - p_left))
-    np.negative(z, out=z, where=flip)
-    return np.clip(mu + sigma * z, lo, hi)
+
+    __slots__ = (
+        "cumulative",
+        "flip",
+        "hi",
+        "lo",
+        "mu",
+        "numeric_columns",
+        "p_left",
+        "p_span",
+        "sigma",
+    )
+
+    def __init__(self, estimator: ParzenEstimator) -> None:
+        self.cumulative = np.cumsum(estimator._weights)
+        self.numeric_columns = [j for j, d in enumerate(estimator._dims) if d.kind != _CATEGORICAL]
+        if not estimator._numeric:
+            return
+        mu, sigma = estimator._mu, estimator._sigma
+        self.lo, self.hi = estimator._lo, estimator._hi
+        a = (self.lo - mu) / sigma
+        b = (self.hi - mu) / sigma
+        self.flip = a + b > 0
+        self.p_left = ndtr(np.where(self.flip, -b, a))
+        self.p_span = ndtr(np.where(self.flip, -a, b)) - self.p_left
+        self.mu, self.sigma = mu, sigma
+
+    def truncnorm_ppf(self, u: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+        """The model-space values at quantiles ``u`` ``(S, D)`` of the kernels ``kernel``."""
+        z = ndtri(self.p_left[kernel] + u * self.p_span[kernel])
+        np.negative(z, out=z, where=self.flip[kernel])
+        x = self.mu[kernel] + self.sigma[kernel] * z
+        return np.minimum(np.maximum(x, self.lo, out=x), self.hi, out=x)
