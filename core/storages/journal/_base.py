@@ -64,6 +64,27 @@ class BaseJournalBackend(abc.ABC):
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
         """Append ``logs`` at the end of the log, atomically and in order."""
 
+    # Checkpoints (see ``_checkpoint``): a backend that supports them overrides these three. They
+    # are private: a user's backend needs none of them.
+
+    def _checkpoint_log_number(self) -> int | None:
+        """The record count of the newest checkpoint (0 if none), or None if unsupported."""
+        return None
+
+    def _load_checkpoint(self) -> tuple[int, dict[str, Any]] | None:
+        """``(log_number, state)`` of a checkpoint matching the log, or None.
+
+        Called before anything was read; on success, the next read starts after the checkpoint.
+        """
+        return None
+
+    def _reject_checkpoint(self) -> None:
+        """The checkpoint :meth:`_load_checkpoint` gave cannot be restored: never trust it."""
+
+    def _save_checkpoint(self, log_number: int, state: dict[str, Any]) -> bool:
+        """Save the state replayed from the first ``log_number`` records; whether it was saved."""
+        return False
+
     def append_logs_and_read(
         self, log_number_from: int, logs: list[dict[str, Any]]
     ) -> tuple[list[dict[str, Any]], int]:

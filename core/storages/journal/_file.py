@@ -18,6 +18,7 @@ from typing import Any
 from parzen.exceptions import StorageInternalError
 from parzen.logging import get_logger
 from parzen.storages._optuna_import._detect import check_not_optuna_journal_file
+from parzen.storages.journal import _checkpoint
 from parzen.storages.journal._base import BaseJournalBackend
 from parzen.storages.journal._lock import BaseJournalFileLock, default_lock
 
@@ -68,6 +69,10 @@ class JournalFileBackend(BaseJournalBackend):
 
     The file is opened for writing only to write: a read-only journal can be read.
 
+    A process that replays a large log saves a checkpoint of the replayed state beside it
+    (``<file_path>.checkpoint``, JSON), so that the next process replays only what came after
+    it; a checkpoint that does not match the log is ignored (see ``_checkpoint``).
+
     Args:
         file_path: the journal file; created (empty) if missing.
         lock_obj: the lock that serializes writers. By default a kernel lock
@@ -105,6 +110,7 @@ class JournalFileBackend(BaseJournalBackend):
         # What this process has consumed: ``_log_number`` records ending at byte ``_offset``.
         self._log_number = 0
         self._offset = 0
+        self._rejected_checkpoint: dict[str, Any] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {"_file_path": self._file_path, "_lock": self._lock}
@@ -180,6 +186,41 @@ class JournalFileBackend(BaseJournalBackend):
             appended_at = self._log_number
             self._log_number += len(logs)
             return records[max(0, log_number_from - first) :], appended_at
+
+    def _checkpoint_log_number(self) -> int | None:
+        header = _checkpoint.read_header(self._file_path)
+        if header is None or header == self._rejected_checkpoint:
+            return 0
+        return header["log_number"]
+
+    def _load_checkpoint(self) -> tuple[int, dict[str, Any]] | None:
+        with self._mutex:
+            if self._log_number != 0:
+                return None
+            found = _checkpoint.read(self._file_path)
+            if found is None:
+                # Not a checkpoint of this log: the next one saved replaces it.
+                self._rejected_checkpoint = _checkpoint.read_header(self._file_path)
+                return None
+            self._offset, self._log_number, state = found
+            return self._log_number, state
+
+    def _reject_checkpoint(self) -> None:
+        with self._mutex:
+            self._rejected_checkpoint = _checkpoint.read_header(self._file_path)
+
+    def _save_checkpoint(self, log_number: int, state: dict[str, Any]) -> bool:
+        with self._mutex:
+            if log_number != self._log_number:
+                return False  # the caller's state is not what this backend has read
+            offset = self._offset
+        try:
+            _checkpoint.write(self._file_path, offset, log_number, state)
+        except OSError as e:
+            # A cache: a read-only directory or a full disk costs speed, not correctness.
+            _logger.debug(f"Could not write the checkpoint of {self._file_path}: {e}")
+            return False
+        return True
 
     def _rewind_to(self, log_number_from: int) -> None:
         # Byte offsets are known only for the position this process has reached; reading

@@ -16,6 +16,18 @@ backend skips therefore loses only its own change, and never shifts a later reco
 study or trial; a duplicated creation record is a no-op. Logs written before ids were explicit
 (op codes 0 and 4 create without naming an id) still replay: their ids are the counts of
 creations before them, as they were written.
+
+Opening a large log replays it from a checkpoint when its backend keeps one (the file backend
+does, see ``_checkpoint``): the state replayed up to some record, saved once at least
+``CHECKPOINT_MIN_RECORDS`` records (and a quarter of the checkpoint's) were replayed since the
+last one. The checkpoint is a cache validated against the log; the log stays the truth.
+
+Replay keeps per-study counts by state and the sets of WAITING and RUNNING trials, so that
+``ask`` (which looks for WAITING trials) costs the same at trial 50,000 as at trial 10. The
+parameters of a trial that ``Study.optimize`` runs (``defer_param_writes``) wait in this
+process and are appended with the trial's next write, usually its end, in one append; any read
+of this storage appends them first, so this process always reads them back. Other processes
+see them when the trial ends.
 """
 
 from __future__ import annotations
@@ -26,7 +38,7 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from parzen._records.direction import StudyDirection
@@ -40,6 +52,7 @@ from parzen.exceptions import (
     DuplicatedStudyError,
     StorageInternalError,
 )
+from parzen.logging import get_logger
 from parzen.storages import _wire
 from parzen.storages._base import (
     DEFAULT_STUDY_NAME_PREFIX,
@@ -50,7 +63,9 @@ from parzen.storages._base import (
     unknown_study_name_error,
 )
 from parzen.storages._heartbeat import check_heartbeat_settings, resolve_stale_trial_callback
+from parzen.storages.journal import _checkpoint
 from parzen.storages.journal._base import BaseJournalBackend
+from parzen.storages.journal._state import StudyState
 from parzen.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -81,29 +96,15 @@ _ID_ATTEMPTS = 8
 
 _FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
+# A checkpoint is saved once this many records, and a quarter of those the newest checkpoint
+# holds, were replayed since it: rarely enough that saving costs little next to replaying.
+CHECKPOINT_MIN_RECORDS = 10_000
 
-class _Study:
-    __slots__ = (
-        "alive_at",
-        "directions",
-        "finished_trial_ids",
-        "name",
-        "param_distributions",
-        "system_attrs",
-        "trial_ids",
-        "user_attrs",
-    )
+_logger = get_logger(__name__)
 
-    def __init__(self, name: str, directions: list[StudyDirection]) -> None:
-        self.name = name
-        self.directions = directions
-        self.user_attrs: dict[str, Any] = {}
-        self.system_attrs: dict[str, Any] = {}
-        self.trial_ids: list[int] = []  # index = trial number
-        self.finished_trial_ids: list[int] = []  # in log order of finishing
-        self.param_distributions: dict[str, BaseDistribution] = {}
-        # RUNNING trial id -> time of its last heartbeat, or of its start before the first.
-        self.alive_at: dict[int, float] = {}
+
+def _checkpoint_due(checkpointed_at: int) -> int:
+    return max(CHECKPOINT_MIN_RECORDS, checkpointed_at // 4)
 
 
 class _AlreadyCreated:
@@ -209,10 +210,22 @@ class JournalStorage(BaseStorage):
 
     def _init_state(self) -> None:
         self._lock = threading.RLock()
+        # Trials this process runs to their end (defer_param_writes): their parameter records
+        # wait in _pending and go out with the next append, or before the next read.
+        self._deferred: set[int] = set()
+        self._pending: list[dict[str, Any]] = []
+        self._pending_distributions: dict[tuple[int, str], BaseDistribution] = {}
+        self._reset_replay()
+
+    def _reset_replay(self) -> None:
         self._log_number = 0  # records replayed so far
-        self._studies: dict[int, _Study] = {}
+        # The record count of the newest checkpoint this process knows of (0: none).
+        self._checkpointed_at = 0
+        self._studies: dict[int, StudyState] = {}
         self._study_ids_by_name: dict[str, int] = {}
         self._trials: dict[int, FrozenTrial] = {}
+        # Finished trials restored from a checkpoint and not read yet (see _lookup).
+        self._unbuilt: dict[int, _checkpoint.Unbuilt] = {}
         self._study_of_trial: dict[int, int] = {}
         # Ids of deleted studies and their trials: a replayed creation never revives them.
         self._retired_ids: set[int] = set()
@@ -222,6 +235,9 @@ class JournalStorage(BaseStorage):
         self._distributions = _wire.DistributionCache()
 
     def __getstate__(self) -> dict[str, Any]:
+        with self._lock:
+            if self._pending:
+                self._write([])
         return {
             "_backend": self._backend,
             "_heartbeat_interval": self._heartbeat_interval,
@@ -242,19 +258,83 @@ class JournalStorage(BaseStorage):
 
     def _sync(self) -> None:
         """Replay the records appended since the last read (caller holds ``_lock``)."""
+        if self._pending:
+            self._write([])  # appends them, and reads what came before
+            return
+        if self._log_number == 0:
+            # The first read replays the whole log (or a checkpoint and the log's tail).
+            with _checkpoint.gc_paused():
+                self._restore_checkpoint()
+                self._replay(self._backend.read_logs(self._log_number))
+        else:
+            self._replay(self._backend.read_logs(self._log_number))
+        self._maybe_checkpoint()
+
+    def _replay(self, records: Iterable[dict[str, Any]]) -> None:
         # Count a record only once applied: one that cannot be applied stops every later
         # read at the same place instead of being skipped.
-        for record in self._backend.read_logs(self._log_number):
+        for record in records:
             self._apply(record)
             self._log_number += 1
+
+    # -- checkpoints (see _checkpoint) --------------------------------------------------------
+
+    def _restore_checkpoint(self) -> None:
+        found = self._backend._load_checkpoint()
+        if found is None:
+            return
+        log_number, state = found
+        try:
+            restored = _checkpoint.decode_state(state, self._distributions)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+            # The next read rewinds the backend to the log's start: the log decides.
+            _logger.warning(f"Ignored a malformed journal checkpoint ({e!r}); replaying the log.")
+            self._backend._reject_checkpoint()
+            return
+        self._studies = restored.studies
+        self._study_ids_by_name = restored.study_ids_by_name
+        self._trials = restored.trials
+        self._unbuilt = restored.unbuilt
+        self._study_of_trial = restored.study_of_trial
+        self._retired_ids = restored.retired_ids
+        self._n_studies_created = restored.n_studies_created
+        self._n_trials_created = restored.n_trials_created
+        self._log_number = self._checkpointed_at = log_number
+
+    def _maybe_checkpoint(self) -> None:
+        """Save a checkpoint once the records replayed since the newest one are many."""
+        if self._log_number - self._checkpointed_at < _checkpoint_due(self._checkpointed_at):
+            return
+        newest = self._backend._checkpoint_log_number()
+        if newest is None:
+            self._checkpointed_at = self._log_number  # no checkpoints here: stop asking
+            return
+        if newest > self._checkpointed_at:
+            self._checkpointed_at = newest  # another process saved one
+            if self._log_number - newest < _checkpoint_due(newest):
+                return
+        with _checkpoint.gc_paused():
+            state = _checkpoint.encode_state(self)
+        # Saved or not (a read-only directory), wait for as many records again.
+        self._backend._save_checkpoint(self._log_number, state)
+        self._checkpointed_at = self._log_number
 
     def _write(self, records: list[dict[str, Any]]) -> Any:
         """Append records and replay up to and including them; return the first's outcome.
 
-        An outcome that is an exception (the record was invalid when its turn came) is raised.
+        Parameter records waiting in ``_pending`` go first, in the same append. An outcome
+        that is an exception (the record was invalid when its turn came) is raised.
         """
         with self._lock:
-            before, appended_at = self._backend.append_logs_and_read(self._log_number, records)
+            pending, self._pending = self._pending, []
+            pending_distributions, self._pending_distributions = self._pending_distributions, {}
+            batch = pending + records if pending else records
+            try:
+                before, appended_at = self._backend.append_logs_and_read(self._log_number, batch)
+            except BaseException:
+                # Nothing was appended: keep them for the next write.
+                self._pending, self._pending_distributions = pending, pending_distributions
+                raise
             for record in before:
                 self._apply(record)
                 self._log_number += 1
@@ -265,13 +345,20 @@ class JournalStorage(BaseStorage):
                     "log was truncated or replaced while in use."
                 )
             outcomes = []
-            for record in records:
+            for record in batch:
                 outcomes.append(self._apply(record))
                 self._log_number += 1
+            self._maybe_checkpoint()
+        for outcome in outcomes[: len(pending)]:
+            if isinstance(outcome, Exception):
+                # The trial finished elsewhere (heartbeats), or another process gave the name
+                # another kind of distribution first: the write the objective made is lost.
+                _logger.warning(f"A parameter written in a batch was refused: {outcome}")
+        outcomes = outcomes[len(pending) :]
         for outcome in outcomes:
             if isinstance(outcome, Exception):
                 raise outcome
-        return outcomes[0]
+        return outcomes[0] if outcomes else None
 
     # -- replay -----------------------------------------------------------------------------
 
@@ -311,7 +398,7 @@ class JournalStorage(BaseStorage):
             )
         directions = [StudyDirection(d) for d in record["dirs"]]
         self._n_studies_created += 1
-        self._studies[study_id] = _Study(name, directions)
+        self._studies[study_id] = StudyState(name, directions)
         self._study_ids_by_name[name] = study_id
         return study_id
 
@@ -319,7 +406,8 @@ class JournalStorage(BaseStorage):
         study_id = record["sid"]
         study = self._study(study_id)
         for trial_id in study.trial_ids:
-            del self._trials[trial_id]
+            self._trials.pop(trial_id, None)
+            self._unbuilt.pop(trial_id, None)
             del self._study_of_trial[trial_id]
         self._retired_ids.update(study.trial_ids)
         self._retired_ids.add(study_id)
@@ -340,7 +428,7 @@ class JournalStorage(BaseStorage):
             trial_id = _record_id(record, "tid")
         else:
             trial_id = self._n_trials_created
-        if trial_id in self._trials or trial_id in self._retired_ids:
+        if trial_id in self._study_of_trial or trial_id in self._retired_ids:
             return ALREADY_CREATED
         study_id = record["sid"]
         study = self._study(study_id)
@@ -366,7 +454,8 @@ class JournalStorage(BaseStorage):
             distributions = _wire.decode_distributions(template["p"], self._distributions)
             for name, dist in distributions.items():
                 known = study.param_distributions.get(name)
-                if known is not None:
+                # Equal JSON decodes to the same object (the cache): compatible by identity.
+                if known is not None and known is not dist:
                     check_distribution_compatibility(known, dist)
             state = TrialState(template["s"])
             trial = FrozenTrial(
@@ -387,10 +476,8 @@ class JournalStorage(BaseStorage):
         self._n_trials_created += 1
         self._trials[trial_id] = trial
         self._study_of_trial[trial_id] = study_id
-        study.trial_ids.append(trial_id)
-        if state.is_finished():
-            study.finished_trial_ids.append(trial_id)
-        elif state == TrialState.RUNNING:
+        study.add_trial(trial_id, state)
+        if state == TrialState.RUNNING:
             study.alive_at[trial_id] = now
         return trial_id
 
@@ -433,8 +520,8 @@ class JournalStorage(BaseStorage):
             study.alive_at[trial_id] = now
         if state.is_finished():
             updated.datetime_complete = datetime.datetime.fromtimestamp(now)
-            study.finished_trial_ids.append(trial_id)
-            study.alive_at.pop(trial_id, None)
+            self._deferred.discard(trial_id)
+        study.move_trial(trial_id, trial.state, state)
         self._trials[trial_id] = updated
         return True
 
@@ -470,20 +557,29 @@ class JournalStorage(BaseStorage):
 
     def _apply_heartbeat(self, record: dict[str, Any]) -> Any:
         trial_id = record["tid"]
-        trial = self._trials.get(trial_id)
+        trial = self._trials.get(trial_id)  # a trial still unbuilt has finished
         if trial is not None and trial.state == TrialState.RUNNING:
             alive_at = self._studies[self._study_of_trial[trial_id]].alive_at
             alive_at[trial_id] = max(alive_at.get(trial_id, 0.0), record["t"])
         return None
 
-    def _study(self, study_id: int) -> _Study:
+    def _study(self, study_id: int) -> StudyState:
         study = self._studies.get(study_id)
         if study is None:
             raise _no_such_study(study_id)
         return study
 
-    def _trial(self, trial_id: int) -> FrozenTrial:
+    def _lookup(self, trial_id: int) -> FrozenTrial | None:
+        """The stored trial, built first if it is a checkpoint's row; None if there is none."""
         trial = self._trials.get(trial_id)
+        if trial is None and self._unbuilt:
+            entry = self._unbuilt.pop(trial_id, None)
+            if entry is not None:
+                trial = self._trials[trial_id] = _checkpoint.build_trial(entry, private=False)
+        return trial
+
+    def _trial(self, trial_id: int) -> FrozenTrial:
+        trial = self._lookup(trial_id)
         if trial is None:
             raise _no_such_trial(trial_id)
         return trial
@@ -504,7 +600,7 @@ class JournalStorage(BaseStorage):
     def _known_trial(self, trial_id: int) -> FrozenTrial:
         """The trial, reading the log first if this process has not seen it yet."""
         with self._lock:
-            if trial_id not in self._trials:
+            if trial_id not in self._study_of_trial:
                 self._sync()
             return self._trial(trial_id)
 
@@ -627,22 +723,30 @@ class JournalStorage(BaseStorage):
         with self._lock:
             trial = self._known_trial(trial_id)
             self.check_trial_is_updatable(trial_id, trial.state)
-            known = self._studies[self._study_of_trial[trial_id]].param_distributions.get(
+            study_id = self._study_of_trial[trial_id]
+            known = self._studies[study_id].param_distributions.get(
                 param_name
-            )
+            ) or self._pending_distributions.get((study_id, param_name))
             if known is not None:
                 check_distribution_compatibility(known, distribution)
-        self._write(
-            [
-                {
-                    "op": _SET_TRIAL_PARAM,
-                    "tid": trial_id,
-                    "k": param_name,
-                    "v": float(param_value_internal),
-                    "d": distribution_to_json(distribution),
-                }
-            ]
-        )
+            record = {
+                "op": _SET_TRIAL_PARAM,
+                "tid": trial_id,
+                "k": param_name,
+                "v": float(param_value_internal),
+                "d": distribution_to_json(distribution),
+            }
+            if trial_id in self._deferred:
+                self._pending.append(record)
+                self._pending_distributions.setdefault((study_id, param_name), distribution)
+                return
+        self._write([record])
+
+    def defer_param_writes(self, trial_id: int) -> None:
+        # The trial's parameter records go out with its next write (usually its end), one
+        # append instead of one per parameter; any read of this storage sends them first.
+        with self._lock:
+            self._deferred.add(trial_id)
 
     def set_trial_state_values(
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
@@ -728,13 +832,30 @@ class JournalStorage(BaseStorage):
     ) -> list[FrozenTrial]:
         with self._lock:
             self._sync()
+            study = self._study(study_id)
             # A study's trial ids never point to a deleted trial: they go with the study.
-            all_trials = self._trials
-            selected = [all_trials[i] for i in self._study(study_id).trial_ids]
+            wanted = None if states is None else [s for s in TrialState if s in states]
+            if wanted is not None and all(s in study.unfinished_ids for s in wanted):
+                # WAITING or RUNNING only (ask's query): what they are, not the whole study.
+                # Unfinished trials are always built.
+                ids = [i for s in wanted for i in study.unfinished_ids[s]]
+                selected: list[Any] = sorted((self._trials[i] for i in ids), key=_number)
+            elif deepcopy and self._unbuilt:
+                # A checkpoint's rows are built straight into the caller's copies, once.
+                built, unbuilt = self._trials, self._unbuilt
+                selected = [built.get(i) or unbuilt[i] for i in study.trial_ids]
+            else:
+                selected = [self._lookup(i) for i in study.trial_ids]
         if states is not None:
-            selected = [t for t in selected if t.state in states]
+            selected = [t for t in selected if _state_of(t) in states]
         # Stored trials are replaced, never mutated, so the list is a consistent snapshot.
-        return [t._copy() for t in selected] if deepcopy else selected
+        if not deepcopy:
+            return selected
+        with _checkpoint.gc_paused():
+            return [
+                _checkpoint.build_trial(t, private=True) if type(t) is tuple else t._copy()
+                for t in selected
+            ]
 
     def get_finished_trials_since(
         self, study_id: int, cursor: int
@@ -742,18 +863,18 @@ class JournalStorage(BaseStorage):
         with self._lock:
             self._sync()
             finished_ids = self._study(study_id).finished_trial_ids
-            return [self._trials[i] for i in finished_ids[cursor:]], len(finished_ids)
+            return [self._trial(i) for i in finished_ids[cursor:]], len(finished_ids)
 
     def get_n_trials(
         self, study_id: int, state: TrialState | tuple[TrialState, ...] | None = None
     ) -> int:
         with self._lock:
             self._sync()
-            trial_ids = self._study(study_id).trial_ids
+            study = self._study(study_id)
             if state is None:
-                return len(trial_ids)
+                return len(study.trial_ids)
             states = (state,) if isinstance(state, TrialState) else state
-            return sum(1 for i in trial_ids if self._trial(i).state in states)
+            return sum(study.n_by_state[s] for s in set(states))
 
     # -- heartbeats -------------------------------------------------------------------------
 
@@ -762,7 +883,9 @@ class JournalStorage(BaseStorage):
 
     def record_heartbeat(self, trial_id: int) -> None:
         with self._lock:
-            trial = self._trials.get(trial_id)
+            trial = self._trials.get(trial_id)  # a trial still unbuilt has finished
+            if trial is None and trial_id in self._unbuilt:
+                return
             if trial is not None and trial.state.is_finished():
                 return  # the beat raced with tell; replay would ignore it anyway
         self._write([{"op": _HEARTBEAT, "tid": trial_id, "t": time.time()}])
@@ -812,6 +935,16 @@ _HANDLERS: dict[int, Callable[[JournalStorage, dict[str, Any]], Any]] = {
     _SET_TRIAL_SYSTEM_ATTR: JournalStorage._apply_set_trial_system_attr,
     _HEARTBEAT: JournalStorage._apply_heartbeat,
 }
+
+
+def _number(trial: FrozenTrial) -> int:
+    return trial.number
+
+
+def _state_of(trial: FrozenTrial | _checkpoint.Unbuilt) -> TrialState:
+    if type(trial) is tuple:
+        return _checkpoint.state_of(trial)
+    return trial.state
 
 
 def _template_record(template: FrozenTrial) -> dict[str, Any]:
