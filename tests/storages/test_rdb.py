@@ -25,7 +25,7 @@ from parzen.storages import (
     RetryHeartbeatStaleTrialCallback,
     fail_stale_trials,
 )
-from parzen.storages._rdb import RDBStorage, _schema, models
+from parzen.storages._rdb import RDBStorage, _schema, _statements, models
 from parzen.study import StudyDirection
 from parzen.testing.storages import StorageConformance
 from parzen.trial import TrialState, create_trial
@@ -403,7 +403,7 @@ def _age_heartbeat(storage: RDBStorage, trial_id: int, seconds: float) -> None:
         lambda conn: conn.execute(
             sa.update(h)
             .where(h.c.trial_id == trial_id)
-            .values(heartbeat=storage._db_now(-seconds))
+            .values(heartbeat=_statements.db_now(storage._db, -seconds))
         )
     )
 

@@ -11,7 +11,8 @@ Four ways to talk to the database, chosen per operation to keep round trips few:
 * ``read`` is ``auto`` for queries.
 * ``cursor`` runs statements compiled once (:class:`Prepared`) on a driver cursor, without
   SQLAlchemy's per-execution work: the hot path of a trial (create, suggest, report, finish,
-  load), which it makes several times cheaper.
+  load), which it makes several times cheaper. ``snapshot`` is ``cursor`` for several queries
+  that must see one state of the database.
 
 Each retries, with exponential backoff and jitter, on the errors that mean "try again":
 SQLite's busy/locked, deadlocks, lock-wait timeouts and serialization failures. On a SQLite
@@ -366,6 +367,37 @@ class Database:
                     connection.close()
 
         return self.retrying(once)
+
+    def snapshot(self, fn: Callable[[Any], T]) -> T:
+        """Run ``fn``'s queries on a driver cursor, all in one read-only snapshot.
+
+        For a read made of several statements that must agree with each other: on PostgreSQL
+        and MySQL/MariaDB a REPEATABLE READ transaction, on SQLite a deferred one (in WAL mode
+        it sees the database as of its first read). Retried like :meth:`cursor`.
+        """
+        if self.is_sqlite:
+            begin = ["BEGIN"]
+        elif self.is_mysql:
+            begin = [
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+            ]
+        else:
+            begin = ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"]
+
+        def run(cursor: Any) -> T:
+            for statement in begin:
+                cursor.execute(statement)
+            try:
+                result = fn(cursor)
+            except BaseException:
+                # The connection goes back to a pool that does not roll back for us.
+                _quietly(lambda: cursor.execute("ROLLBACK"))
+                raise
+            cursor.execute("COMMIT")
+            return result
+
+        return self.cursor(run, read_only=True)
 
     def _lost_connection(self, e: Exception, *, committing: bool, rerunnable: bool) -> None:
         """Mark a lost connection's error: may the work run again on a new connection?"""

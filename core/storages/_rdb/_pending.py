@@ -29,7 +29,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -167,9 +167,24 @@ class PendingParams:
             merged.update(self._by_trial.get(trial_id, {}))
             return list(merged.values())
 
-    def overlay(self, trial: FrozenTrial) -> FrozenTrial:
-        """Add the trial's pending parameters to ``trial`` (changed in place) and return it."""
-        for param in self.peek(trial._trial_id):
+    def peek_all(self) -> dict[int, list[PendingParam]]:
+        """:meth:`peek` of every trial that has pending parameters."""
+        with self._lock:
+            ids = set(self._in_flight) | set(self._by_trial)
+        return {trial_id: self.peek(trial_id) for trial_id in ids} if ids else {}
+
+    def overlay(
+        self, trial: FrozenTrial, params: Sequence[PendingParam] | None = None
+    ) -> FrozenTrial:
+        """Add the trial's pending parameters to ``trial`` (changed in place) and return it.
+
+        ``params``: those :meth:`peek` returned *before* the trial was read from the
+        database. Peeking after the read could miss parameters whose write committed
+        between the read and the peek.
+        """
+        if params is None:
+            params = self.peek(trial._trial_id)
+        for param in params:
             trial._params[param.name] = param.distribution.to_external_repr(param.value)
             trial._distributions[param.name] = param.distribution
         return trial
