@@ -1,7 +1,12 @@
-"""The dashboard on a 10,000-trial study: time of the study page's API calls, parzen's
-dashboard beside optuna-dashboard, both over HTTP on 127.0.0.1 in this process.
+"""The dashboard on a large study: time of the study page's API calls, parzen's dashboard
+beside optuna-dashboard, both over HTTP on 127.0.0.1 in this process.
 
 Run: python benchmarks/bench_dashboard.py [--trials 10000] [--repeat 3] [--storage memory]
+     [--optuna-repeat N]
+
+``--trials 100000`` is the scale of the targets (study page cold under 1 s, each plot under
+2 s). optuna-dashboard needs minutes per run at that size: ``--optuna-repeat 1`` runs it once
+while parzen runs ``--repeat`` times; ``--optuna-repeat 0`` skips it.
 
 The same trials (8 parameters: floats, a log-scaled float, an int, a categorical; 10
 intermediate values each; two user attributes; 75% COMPLETE, 20% PRUNED, 5% FAIL) go into a
@@ -13,14 +18,18 @@ parzen study and an Optuna study. Then, for each dashboard:
 - "poll, no change": the request the page repeats every few seconds while open;
 - "page after +20 trials": the page's requests after 20 more trials finished.
 
-parzen's study page asks for the study summary, five plots' data and one page of 200 table
+parzen's study page asks for the study summary, six plots' data and one page of 200 table
 rows, all reduced on the server (``/api/studies/0``, ``.../plots/{history,intermediate,
-parallel,slice,importance}``, ``.../trials?limit=200``), and polls the summary with
-If-None-Match. optuna-dashboard's page (0.21) asks for every trial
-(``/api/studies/0?after=0``) and the parameter importances, draws its plots in the browser
-from all trials, and polls ``/api/studies/0?after=N``. Both get ``Accept-Encoding: gzip``.
-Time is wall-clock until the body is received (medians over ``--repeat`` fresh servers);
-the bytes received tell what the browser then has to parse. In "page after +20 trials"
+parallel,slice,importance,terminator}``, ``.../trials?limit=200``), and polls the summary
+with If-None-Match. Each of those requests is also timed alone, as the first request of a
+fresh server (the worst case of one plot), and so is the Pareto-front plot of a copy of the
+trials with two objectives (study 1, not part of study 0's page).
+
+optuna-dashboard's page (0.21) asks for every trial (``/api/studies/0?after=0``) and the
+parameter importances, draws its plots in the browser from all trials, and polls
+``/api/studies/0?after=N``. Both get ``Accept-Encoding: gzip``. Time is wall-clock until the
+body is received (median and range over ``--repeat`` fresh servers); the bytes received
+tell what the browser then has to parse. In "page after +20 trials"
 parzen may serve the importances of a moment before (it rebuilds an expensive plot at most
 once per ten times its build time, and the page asks again until it is current); the other
 plots and the table are current.
@@ -52,8 +61,10 @@ PARZEN_PAGE = [
     "api/studies/0/plots/parallel",
     "api/studies/0/plots/slice",
     "api/studies/0/plots/importance",
+    "api/studies/0/plots/terminator",
     "api/studies/0/trials?limit=200",
 ]
+PARZEN_PARETO = "api/studies/1/plots/pareto?x=0&y=1"
 PARZEN_TABLE_QUERY = (
     "api/studies/0/trials?limit=200&sort=param:lr&order=desc&state=COMPLETE"
     "&filters=%5B%7B%22column%22%3A%22value%3A0%22%2C%22op%22%3A%22%3C%22%2C%22value%22%3A%220.5%22%7D%5D"
@@ -89,7 +100,7 @@ def make_trials(n: int, seed: int = 0) -> list[dict[str, Any]]:
     return trials
 
 
-def fill(module: Any, study: Any, trials: list[dict[str, Any]]) -> None:
+def fill(module: Any, study: Any, trials: list[dict[str, Any]], n_objectives: int = 1) -> None:
     d = module.distributions
     dists = {f"x{j}": d.FloatDistribution(-5, 5) for j in range(5)}
     dists["lr"] = d.FloatDistribution(1e-5, 1e-1, log=True)
@@ -98,10 +109,15 @@ def fill(module: Any, study: Any, trials: list[dict[str, Any]]) -> None:
     frozen = []
     for t in trials:
         state = getattr(module.trial.TrialState, t["state"])
+        values = None
+        if n_objectives == 2 and t["value"] is not None:
+            # A second objective that trades off against the first: fewer layers is cheaper.
+            values = [t["value"], float(t["params"]["layers"]) + abs(t["params"]["x0"])]
         frozen.append(
             module.trial.create_trial(
                 state=state,
-                value=t["value"],
+                value=t["value"] if n_objectives == 1 else None,
+                values=values,
                 params=t["params"],
                 distributions=dists,
                 user_attrs=t["user_attrs"],
@@ -157,15 +173,19 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def page(base: str, paths: list[str]) -> tuple[int, dict[str, str | None]]:
+def page(base: str, paths: list[str]) -> tuple[int, dict[str, str | None], dict[str, float]]:
+    """Request ``paths`` in turn: bytes received, each path's ETag and time."""
     total = 0
     etags = {}
+    times = {}
     for path in paths:
+        start = time.perf_counter()
         status, size, etag = get(base + path)
+        times[path] = time.perf_counter() - start
         assert status == 200, (path, status)
         total += size
         etags[path] = etag
-    return total, etags
+    return total, etags, times
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -207,12 +227,24 @@ def run_parzen(
     storage = parzen_storage(kind, directory)
     study = parzen.create_study(storage=storage, study_name="bench")
     fill(parzen, study, trials)
+    multi = parzen.create_study(
+        storage=storage, study_name="bench-mo", directions=["minimize", "minimize"]
+    )
+    fill(parzen, multi, trials, n_objectives=2)
+    # Each request alone, as the first one of a fresh server: the worst case of that plot.
+    alone = {}
+    for path in [*PARZEN_PAGE, PARZEN_PARETO]:
+        server = start_server(storage, refresh_interval=0.0)
+        try:
+            alone[path], _ = timed(lambda: get(server.url + path))  # noqa: B023
+        finally:
+            server.stop()
     # refresh_interval=0: every request reads the storage's news, as the page's first
     # request after the default 1 s throttle would.
     server = start_server(storage, refresh_interval=0.0)
     try:
         base = server.url
-        cold, (size, etags) = timed(lambda: page(base, PARZEN_PAGE))
+        cold, (size, etags, in_page) = timed(lambda: page(base, PARZEN_PAGE))
         warm, _ = timed(lambda: page(base, PARZEN_PAGE))
         poll, (status, _, _) = timed(lambda: get(base + PARZEN_PAGE[0], etags[PARZEN_PAGE[0]]))
         assert status == 304, status
@@ -221,7 +253,7 @@ def run_parzen(
         after, _ = timed(lambda: page(base, PARZEN_PAGE))
     finally:
         server.stop()
-    return {
+    result = {
         "cold": cold,
         "warm": warm,
         "poll": poll,
@@ -229,6 +261,9 @@ def run_parzen(
         "table": table,
         "bytes": size,
     }
+    result.update({("in page", path): t for path, t in in_page.items()})
+    result.update({("alone", path): t for path, t in alone.items()})
+    return result
 
 
 def run_optuna(
@@ -243,7 +278,7 @@ def run_optuna(
     paths = ["api/studies/0?after=0", "api/studies/0/param_importances"]
     base, stop = serve_optuna_dashboard(storage)
     try:
-        cold, (size, _) = timed(lambda: page(base, paths))
+        cold, (size, _, _) = timed(lambda: page(base, paths))
         warm, _ = timed(lambda: page(base, paths))
         n = len(trials)
         poll, _ = timed(lambda: get(base + f"api/studies/0?after={n}"))
@@ -254,19 +289,36 @@ def run_optuna(
     return {"cold": cold, "warm": warm, "poll": poll, "after": after, "table": None, "bytes": size}
 
 
-def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        key: None if runs[0][key] is None else statistics.median(r[key] for r in runs)
-        for key in runs[0]
-    }
+def summarize(runs: list[dict[str, Any]]) -> dict[Any, tuple[float, float, float] | None]:
+    """Per measurement: (median, min, max) over the runs; None where not measured."""
+    summary: dict[Any, tuple[float, float, float] | None] = {}
+    for key in runs[0]:
+        if runs[0][key] is None:
+            summary[key] = None
+        else:
+            xs = [r[key] for r in runs]
+            summary[key] = (statistics.median(xs), min(xs), max(xs))
+    return summary
+
+
+def _ms(span: tuple[float, float, float]) -> str:
+    median, low, high = (1000 * x for x in span)
+    return f"{median:8.0f} [{low:.0f}-{high:.0f}]"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--optuna-repeat",
+        type=int,
+        default=None,
+        help="runs of optuna-dashboard (default: --repeat; 0 skips it)",
+    )
     parser.add_argument("--storage", choices=["memory", "journal"], default="memory")
     args = parser.parse_args()
+    optuna_repeat = args.repeat if args.optuna_repeat is None else args.optuna_repeat
 
     import parzen
 
@@ -276,29 +328,30 @@ def main() -> None:
     try:
         import optuna_dashboard  # noqa: F401
 
-        have_optuna_dashboard = True
+        have_optuna_dashboard = optuna_repeat > 0
     except ImportError:
         have_optuna_dashboard = False
         print("optuna-dashboard is not installed (pip install optuna-dashboard): parzen only.")
 
     with tempfile.TemporaryDirectory() as directory:
-        ours = median_of(
+        ours = summarize(
             [run_parzen(args.storage, trials, extra, directory) for _ in range(args.repeat)]
         )
         theirs = (
-            median_of(
-                [run_optuna(args.storage, trials, extra, directory) for _ in range(args.repeat)]
+            summarize(
+                [run_optuna(args.storage, trials, extra, directory) for _ in range(optuna_repeat)]
             )
             if have_optuna_dashboard
             else None
         )
 
     print(
-        f"Study page API on {args.trials} trials ({args.storage} storage), median of "
-        f"{args.repeat} fresh servers; times in ms"
+        f"Study page API on {args.trials} trials ({args.storage} storage); parzen over "
+        f"{args.repeat} fresh servers"
+        + (f", optuna-dashboard over {optuna_repeat}" if theirs is not None else "")
+        + "; times in ms, median [min-max]"
     )
-    header = f"{'':28}{'parzen':>10}{'optuna-dashboard':>18}{'ratio':>8}"
-    print(header)
+    print(f"{'':30}{'parzen':>22}{'optuna-dashboard':>24}{'ratio':>8}")
     rows = [
         ("page, cold", "cold"),
         ("page, warm", "warm"),
@@ -306,22 +359,33 @@ def main() -> None:
         ("page after +20 trials", "after"),
     ]
     for label, key in rows:
-        p = ours[key] * 1000
-        if theirs is not None:
-            o = theirs[key] * 1000
-            print(f"{label:28}{p:10.1f}{o:18.1f}{o / p:7.1f}x")
-        else:
-            print(f"{label:28}{p:10.1f}")
-    print(f"{'table: sort+filter, 200 rows':28}{ours['table'] * 1000:10.1f}")
-    kb = ours["bytes"] / 1024
-    if theirs is not None:
-        print(
-            f"{'page JSON received (KiB)':28}{kb:10.0f}{theirs['bytes'] / 1024:18.0f}"
-            f"{theirs['bytes'] / ours['bytes']:7.1f}x"
-        )
-    else:
-        print(f"{'page JSON received (KiB)':28}{kb:10.0f}")
+        span = ours[key]
+        assert span is not None
+        line = f"{label:30}{_ms(span):>22}"
+        other = None if theirs is None else theirs[key]
+        if other is not None:
+            line += f"{_ms(other):>24}{other[0] / span[0]:7.1f}x"
+        print(line)
+    table = ours["table"]
+    assert table is not None
+    print(f"{'table: sort+filter, 200 rows':30}{_ms(table):>22}")
+    size = ours["bytes"]
+    assert size is not None
+    line = f"{'page JSON received (KiB)':30}{size[0] / 1024:>22.0f}"
+    if theirs is not None and theirs["bytes"] is not None:
+        line += f"{theirs['bytes'][0] / 1024:>24.0f}{theirs['bytes'][0] / size[0]:7.1f}x"
+    print(line)
     print("ratio = optuna-dashboard's time (or bytes) / parzen's: above 1 means parzen is faster.")
+    print()
+    print("parzen, each request of the study page: during the cold page load (in this order),")
+    print("and alone as the first request of a fresh server")
+    print(f"{'':44}{'in cold page':>22}{'alone, cold':>22}")
+    for path in [*PARZEN_PAGE, PARZEN_PARETO]:
+        in_page = ours.get(("in page", path))
+        alone = ours[("alone", path)]
+        assert alone is not None
+        shown = path.removeprefix("api/").split("?x=")[0]
+        print(f"{shown:44}{_ms(in_page) if in_page else '-':>22}{_ms(alone):>22}")
 
 
 if __name__ == "__main__":

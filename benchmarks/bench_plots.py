@@ -5,14 +5,16 @@ Run: python benchmarks/bench_plots.py [--trials N] [--skip-optuna]
 Both libraries get the same trials (see _plot_study.py). Times include building the figure
 object (plotly Figure or matplotlib Axes), not rendering it to an image. They are CPU
 seconds of this process (time.process_time), which a busy shared machine disturbs far less
-than wall-clock time. Each parzen time is the best of three runs; Optuna runs once per plot
-(its slowest plots take tens of seconds).
+than wall-clock time. Each parzen time is the median of three runs, with their range; Optuna
+runs once per plot (its slowest plots take tens of seconds), and the ratio is Optuna's time
+over parzen's median.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 import warnings
@@ -28,14 +30,14 @@ import matplotlib.pyplot as plt
 from _plot_study import build_study
 
 
-def _time(fn: Callable[[], Any], repeat: int) -> float:
-    best = float("inf")
+def _time(fn: Callable[[], Any], repeat: int) -> list[float]:
+    times = []
     for _ in range(repeat):
         t0 = time.process_time()
         fn()
-        best = min(best, time.process_time() - t0)
+        times.append(time.process_time() - t0)
         plt.close("all")
-    return best
+    return times
 
 
 def _cases(vis: Any, single: Any, multi: Any) -> dict[str, Callable[[], Any]]:
@@ -88,8 +90,8 @@ def main() -> None:
     print(f"{args.trials} trials; CPU seconds to build each figure")
     for backend in backends:
         print(f"\n[{backend}]")
-        print(f"{'plot':52s} {'parzen':>8s} {'optuna':>8s} {'optuna/parzen':>14s}")
-        timings: dict[str, dict[str, float]] = {}
+        print(f"{'plot':52s} {'parzen [min-max]':>22s} {'optuna':>8s} {'optuna/parzen':>14s}")
+        timings: dict[str, dict[str, list[float]]] = {}
         for name, lib in libs.items():
             vis = lib.visualization if backend == "plotly" else lib.visualization.matplotlib
             cases = _cases(vis, *studies[name])
@@ -98,12 +100,13 @@ def main() -> None:
                     seconds = _time(fn, 3 if name == "parzen" else 1)
                 except Exception as error:  # Optuna rejects some cases (e.g. matplotlib 3-d)
                     print(f"  {name} {case}: {type(error).__name__}: {error}")
-                    seconds = float("nan")
+                    seconds = [float("nan")]
                 timings.setdefault(case, {})[name] = seconds
         for case, row in timings.items():
-            ours = row["parzen"]
-            theirs = row.get("optuna", float("nan"))
-            print(f"{case:52s} {ours:8.3f} {theirs:8.3f} {theirs / ours:13.1f}x")
+            ours = statistics.median(row["parzen"])
+            spread = f"{ours:.3f} [{min(row['parzen']):.3f}-{max(row['parzen']):.3f}]"
+            theirs = row.get("optuna", [float("nan")])[0]
+            print(f"{case:52s} {spread:>22s} {theirs:8.3f} {theirs / ours:13.1f}x")
 
 
 if __name__ == "__main__":

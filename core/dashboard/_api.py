@@ -14,6 +14,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from parzen._records.constraints import get_constraints, is_feasible
 from parzen._records.direction import StudyDirection
 from parzen.artifacts._meta import ArtifactMeta, metas_from_attrs
@@ -100,16 +102,20 @@ def _direction_name(direction: StudyDirection) -> str:
 
 
 def _best(cache: StudyCache, snap: Snapshot) -> dict[str, Any] | None:
-    feasible = [t for t in snap.complete if is_feasible(t)]
-    if not feasible:
+    columns = cache.columns(snap)
+    index = np.flatnonzero(columns.feasible)
+    if not index.size:
         return None
     if len(cache.directions) > 1:
         from parzen._records.multi_objective import pareto_front_trials
 
+        feasible = [columns.trials[i] for i in index.tolist()]
         front = pareto_front_trials(feasible, cache.directions)
         return {"pareto_front_size": len(front), "numbers": [t.number for t in front[:20]]}
     sign = -1.0 if cache.directions[0] == StudyDirection.MAXIMIZE else 1.0
-    best = min(feasible, key=lambda t: sign * _values(t)[0])
+    loss = sign * columns.values[index, 0]
+    # The first of equal bests, as min() over the trials gives; NaN is never the best.
+    best = columns.trials[int(index[np.argmin(np.where(np.isnan(loss), np.inf, loss))])]
     return {"number": best.number, "value": _values(best)[0], "params": best.params}
 
 

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from parzen._records.direction import StudyDirection
 from parzen._records.study_summary import FrozenStudy
+from parzen.dashboard._columns import CompleteColumns, build_columns
 from parzen.distributions import BaseDistribution
 from parzen.storages import BaseStorage
 from parzen.study._study import METRIC_NAMES_KEY
@@ -42,33 +43,47 @@ _MEMO_SIZE = 64
 
 
 class _Totals:
-    """Running aggregates over a set of trials, updated one trial at a time."""
+    """Running aggregates over a set of trials, updated a batch of trials at a time."""
 
     def __init__(self) -> None:
         self.counts = dict.fromkeys((s.name for s in TrialState), 0)
         self.distributions: dict[str, BaseDistribution] = {}
-        self.user_attr_names: dict[str, None] = {}
-        self.has_intermediate_values = False
+        self.user_attr_names: set[Any] = set()
+        self.n_with_intermediate_values = 0
         self.datetime_start: datetime.datetime | None = None
 
-    def add(self, trial: FrozenTrial) -> None:
-        self.counts[trial.state.name] += 1
-        self.distributions.update(trial.distributions)
-        for name in trial.user_attrs:
-            self.user_attr_names[name] = None
-        self.has_intermediate_values = self.has_intermediate_values or bool(
-            trial.intermediate_values
-        )
-        start = trial.datetime_start
-        if start is not None and (self.datetime_start is None or start < self.datetime_start):
-            self.datetime_start = start
+    @property
+    def has_intermediate_values(self) -> bool:
+        return self.n_with_intermediate_values > 0
+
+    def add(self, trials: list[FrozenTrial]) -> None:
+        # One pass with C-level updates: this runs over every trial of a study on the first
+        # request, so it must cost about a microsecond per trial.
+        states = collections.Counter(t.state for t in trials)
+        for state, count in states.items():
+            self.counts[state.name] += count
+        distributions = self.distributions
+        names = self.user_attr_names
+        starts = []
+        for trial in trials:
+            distributions.update(trial.distributions)
+            names.update(trial.user_attrs)
+            if trial.intermediate_values:
+                self.n_with_intermediate_values += 1
+            start = trial.datetime_start
+            if start is not None:
+                starts.append(start)
+        if starts:
+            first = min(starts)
+            if self.datetime_start is None or first < self.datetime_start:
+                self.datetime_start = first
 
     def copy(self) -> _Totals:
         other = _Totals()
         other.counts = dict(self.counts)
         other.distributions = dict(self.distributions)
-        other.user_attr_names = dict(self.user_attr_names)
-        other.has_intermediate_values = self.has_intermediate_values
+        other.user_attr_names = set(self.user_attr_names)
+        other.n_with_intermediate_values = self.n_with_intermediate_values
         other.datetime_start = self.datetime_start
         return other
 
@@ -85,14 +100,19 @@ class Snapshot:
     revision: int
     finished_count: int
     trials: list[FrozenTrial]
+    active: list[FrozenTrial]
     by_number: dict[int, FrozenTrial]
     complete: list[FrozenTrial]
     counts: dict[str, int]
     distributions: dict[str, BaseDistribution]
     param_names: list[str]
     user_attr_names: list[str]
-    has_intermediate_values: bool
+    n_with_intermediate_values: int
     datetime_start: datetime.datetime | None
+
+    @property
+    def has_intermediate_values(self) -> bool:
+        return self.n_with_intermediate_values > 0
 
 
 class StudyCache:
@@ -105,9 +125,13 @@ class StudyCache:
         self._min_interval = min_interval
         self._lock = threading.Lock()
         self._finished: dict[int, FrozenTrial] = {}
-        # Finished trials by number, COMPLETE ones apart, and their totals: kept up to date
-        # one new trial at a time, so a snapshot costs O(running trials) plus list copies.
+        # Finished trials by number, COMPLETE ones apart, and their totals: extended with
+        # each batch of new trials (mostly an append, as trials mostly finish in number
+        # order; else a merge of two sorted runs), so a snapshot costs O(running trials) plus
+        # list copies.
         self._finished_sorted: list[FrozenTrial] = []
+        self._finished_numbers: list[int] = []
+        self._finished_by_number: dict[int, FrozenTrial] = {}
         self._complete_sorted: list[FrozenTrial] = []
         self._totals = _Totals()
         self._cursor = 0
@@ -117,6 +141,8 @@ class StudyCache:
         self._snapshot: Snapshot | None = None
         self._memo: collections.OrderedDict[Hashable, _Memo] = collections.OrderedDict()
         self._building: dict[Hashable, threading.Lock] = {}
+        self._columns: CompleteColumns | None = None
+        self._columns_lock = threading.Lock()
 
     def update_study(self, study: FrozenStudy) -> None:
         self.name = study.study_name
@@ -144,23 +170,26 @@ class StudyCache:
 
     def _build_snapshot(self) -> Snapshot:
         totals = self._totals.copy()
-        for trial in self._active:
-            totals.add(trial)
-        trials = self._finished_sorted + self._active
-        # Nearly sorted already: Timsort merges the two runs in linear time.
-        trials.sort(key=_number)
+        totals.add(self._active)
+        trials = list(self._finished_sorted)
+        by_number = dict(self._finished_by_number)
+        # The few active trials slot in by number, from the last so earlier slots stay put.
+        for trial in sorted(self._active, key=_number, reverse=True):
+            trials.insert(bisect.bisect(self._finished_numbers, trial.number), trial)
+            by_number[trial.number] = trial
         return Snapshot(
             revision=self._revision,
             finished_count=len(self._finished_sorted),
             trials=trials,
-            by_number={t.number: t for t in trials},
+            active=list(self._active),
+            by_number=by_number,
             complete=list(self._complete_sorted),
             counts=totals.counts,
             distributions=totals.distributions,
             param_names=sorted(totals.distributions),
             # key=str: a key of another type (written by an older storage) must not break it.
             user_attr_names=sorted(totals.user_attr_names, key=str),
-            has_intermediate_values=totals.has_intermediate_values,
+            n_with_intermediate_values=totals.n_with_intermediate_values,
             datetime_start=totals.datetime_start,
         )
 
@@ -174,19 +203,51 @@ class StudyCache:
             new, self._cursor = self.storage.get_finished_trials_since(self.study_id, self._cursor)
         except KeyError:
             raise NotFound(f"Study {self.name!r} (id {self.study_id}) was deleted.") from None
-        grew = False
+        added = []
         for trial in new:
             if trial._trial_id not in self._finished:
                 self._finished[trial._trial_id] = trial
-                bisect.insort(self._finished_sorted, trial, key=_number)
-                if trial.state == TrialState.COMPLETE:
-                    bisect.insort(self._complete_sorted, trial, key=_number)
-                self._totals.add(trial)
-                grew = True
+                added.append(trial)
+        grew = bool(added)
+        if grew:
+            numbers = [t.number for t in added]
+            if numbers != sorted(numbers):
+                order = sorted(range(len(added)), key=numbers.__getitem__)
+                added = [added[i] for i in order]
+                numbers = [numbers[i] for i in order]
+            self._finished_by_number.update(zip(numbers, added))
+            if self._finished_numbers and self._finished_numbers[-1] > numbers[0]:
+                # A trial finished after a later-numbered one was read: merge by number.
+                merged = sorted(
+                    zip(self._finished_numbers + numbers, self._finished_sorted + added),
+                    key=_first,
+                )
+                self._finished_numbers = [n for n, _ in merged]
+                self._finished_sorted = [t for _, t in merged]
+            else:
+                self._finished_numbers.extend(numbers)
+                self._finished_sorted.extend(added)
+            complete = [t for t in added if t.state == TrialState.COMPLETE]
+            if complete:
+                if self._complete_sorted and self._complete_sorted[-1].number > complete[0].number:
+                    self._complete_sorted = sorted(self._complete_sorted + complete, key=_number)
+                else:
+                    self._complete_sorted.extend(complete)
+            self._totals.add(added)
         active = [t for t in active if t._trial_id not in self._finished]
         if grew or active != self._active:
             self._active = active
             self._revision += 1
+
+    def columns(self, snap: Snapshot) -> CompleteColumns:
+        """The COMPLETE trials of ``snap`` as arrays, extended from the last ones built."""
+        with self._columns_lock:
+            previous = self._columns
+            if previous is not None and previous.covers(snap.complete):
+                return previous
+            columns = build_columns(snap.complete, len(self.directions), previous)
+            self._columns = columns
+            return columns
 
     def memo(self, key: Hashable, depends_on: Hashable, build: Callable[[], T]) -> T:
         """``build()``'s result, recomputed only when ``depends_on`` differs from last time."""
@@ -236,6 +297,10 @@ class _Memo:
 
 def _number(trial: FrozenTrial) -> int:
     return trial.number
+
+
+def _first(pair: tuple[int, FrozenTrial]) -> int:
+    return pair[0]
 
 
 class Registry:

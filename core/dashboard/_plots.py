@@ -2,9 +2,14 @@
 
 The page draws these with plotly.js. Large studies are reduced here, never in the browser:
 the optimization history keeps each bucket's extremes (so outliers and the envelope survive),
-scatter-type plots keep the best trials plus an even sample of the rest, and learning curves
-are limited to the running and most recent trials. Every payload says how many points it
-shows out of how many, so the page can say so.
+scatter-type plots keep the best trials plus an even sample of the rest, learning curves
+are limited to the running and most recent trials, and importances are computed on an even
+sample of the trials. Every payload says how many points it shows (or used) out of how
+many, so the page can say so.
+
+The plots start from the study's COMPLETE trials as arrays (:mod:`._columns`), never from a
+walk over every trial object; how a parameter's axis looks (log, categorical, integer,
+ticks, range) is decided by :mod:`parzen.visualization._axes`, as in the library's plots.
 """
 
 from __future__ import annotations
@@ -16,23 +21,18 @@ from typing import Any
 
 import numpy as np
 
-from parzen._records.constraints import is_feasible
 from parzen._records.direction import StudyDirection
 from parzen.dashboard._api import BadRequest
 from parzen.dashboard._cache import NotFound, Snapshot, StudyCache
-from parzen.distributions import (
-    BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
 from parzen.trial import FrozenTrial, TrialState
+from parzen.visualization._axes import ParamAxis, numeric_frame, param_axes
 
 MAX_HISTORY_POINTS = 2000
 MAX_SCATTER_TRIALS = 1000
 MAX_CURVES = 100
 MAX_CURVE_POINTS = 300
 MAX_CATEGORY_TICKS = 30
+MAX_IMPORTANCE_TRIALS = 2000
 
 # A plot is rebuilt at most once per PATIENCE times its build time (see plot_data).
 PATIENCE = 10.0
@@ -166,21 +166,19 @@ def _sign(direction: StudyDirection) -> float:
 
 def history(cache: StudyCache, snap: Snapshot, k: int) -> dict[str, Any]:
     """Objective ``k`` of every COMPLETE trial by trial number, and the best value so far."""
-    trials = snap.complete
-    numbers = np.array([t.number for t in trials], dtype=int)
-    values = np.array([_objective(t, k) for t in trials], dtype=float)
-    feasible = np.array([is_feasible(t) for t in trials], dtype=bool)
-    single = len(cache.directions) == 1
+    columns = cache.columns(snap)
+    numbers, values, feasible = columns.numbers, columns.values[:, k], columns.feasible
     best_x: list[int] = []
     best_y: list[float] = []
-    if single and len(trials):
-        sign = _sign(cache.directions[0])
-        current = math.inf
-        for number, value, ok in zip(numbers, values, feasible):
-            if ok and sign * value < current:
-                current = sign * value
-                best_x.append(int(number))
-                best_y.append(float(value))
+    if len(cache.directions) == 1 and len(numbers):
+        loss = np.where(feasible, _sign(cache.directions[0]) * values, np.inf)
+        loss = np.where(np.isnan(loss), np.inf, loss)
+        running = np.minimum.accumulate(loss)
+        # A point where the best so far strictly improves: the best-value step line's corners.
+        before = np.concatenate([[np.inf], running[:-1]])
+        improved = np.flatnonzero(running < before)
+        best_x = numbers[improved].tolist()
+        best_y = values[improved].tolist()
         if best_x and best_x[-1] != numbers[-1]:
             best_x.append(int(numbers[-1]))
             best_y.append(best_y[-1])
@@ -199,17 +197,19 @@ def history(cache: StudyCache, snap: Snapshot, k: int) -> dict[str, Any]:
             "value": values[shown][~ok].tolist(),
         },
         "best": {"number": best_x, "value": best_y},
-        "n_complete": len(trials),
+        "n_complete": len(numbers),
         "n_shown": len(shown),
     }
 
 
 def intermediate(snap: Snapshot) -> dict[str, Any]:
     """Learning curves: the running trials' and the most recent finished trials'."""
-    with_values = [t for t in snap.trials if t.intermediate_values]
-    active = [t for t in with_values if not t.state.is_finished()]
-    finished = [t for t in reversed(with_values) if t.state.is_finished()]
-    chosen = (active + finished)[:MAX_CURVES]
+    chosen = [t for t in snap.active if t.intermediate_values][:MAX_CURVES]
+    for trial in reversed(snap.trials):  # newest first; stops after MAX_CURVES curves
+        if len(chosen) >= MAX_CURVES:
+            break
+        if trial.intermediate_values and trial.state.is_finished():
+            chosen.append(trial)
     chosen.sort(key=lambda t: t.number)
     curves = []
     for trial in chosen:
@@ -226,69 +226,47 @@ def intermediate(snap: Snapshot) -> dict[str, Any]:
                 "values": [_finite(float(trial.intermediate_values[s])) for s in kept],
             }
         )
-    return {"curves": curves, "n_with_values": len(with_values), "n_shown": len(curves)}
-
-
-def _param_distributions(trials: Sequence[FrozenTrial]) -> dict[str, BaseDistribution]:
-    latest: dict[str, BaseDistribution] = {}
-    for trial in trials:
-        latest.update(trial.distributions)
-    return latest
+    return {
+        "curves": curves,
+        "n_with_values": snap.n_with_intermediate_values,
+        "n_shown": len(curves),
+    }
 
 
 def _reduce_complete(
     cache: StudyCache, snap: Snapshot, k: int
 ) -> tuple[list[FrozenTrial], np.ndarray]:
-    trials = snap.complete
-    values = np.array([_objective(t, k) for t in trials], dtype=float)
+    columns = cache.columns(snap)
+    values = columns.values[:, k]
     shown = best_and_spread(_sign(cache.directions[k]) * values, MAX_SCATTER_TRIALS)
-    return [trials[i] for i in shown], values[shown]
+    return [columns.trials[i] for i in shown], values[shown]
 
 
-def _encode_param(dist: BaseDistribution, value: Any) -> float:
-    """Where a parameter value sits on its axis: log10 for log scales, index for categories."""
-    internal = dist.to_internal_repr(value)
-    if isinstance(dist, (FloatDistribution, IntDistribution)) and dist.log:
-        return math.log10(internal)
-    return float(internal)
-
-
-def _axis(name: str, dist: BaseDistribution, positions: Sequence[float]) -> dict[str, Any]:
-    """An axis description: its kind, range and ticks (position, label) in encoded units."""
-    if isinstance(dist, CategoricalDistribution):
-        n = len(dist.choices)
+def _axis_json(axis: ParamAxis, positions: np.ndarray) -> dict[str, Any]:
+    """An axis of the parallel-coordinates plot: its kind, range and ticks in positions
+    (log10 on log axes, choice index on categorical ones), and each trial's position."""
+    if axis.is_categorical:
+        n = len(axis.labels)
         every = max(1, math.ceil(n / MAX_CATEGORY_TICKS))
-        ticks = [[float(i), _label(c)] for i, c in enumerate(dist.choices) if i % every == 0]
+        ticks = [[float(i), label] for i, label in enumerate(axis.labels) if i % every == 0]
         return {
-            "name": name,
-            "kind": "categorical",
+            "name": axis.name,
+            "kind": axis.kind,
             "log": False,
-            "range": [0.0, max(n - 1, 1)],
+            "range": [0.0, float(max(n - 1, 1))],
             "ticks": ticks,
-            "categories": [_label(c) for c in dist.choices],
+            "categories": axis.labels,
+            "values": positions.tolist(),
         }
-    log = bool(getattr(dist, "log", False))
-    lo, hi = (min(positions), max(positions)) if positions else (0.0, 1.0)
-    if hi == lo:
-        lo, hi = lo - 0.5, hi + 0.5
-    kind = "int" if isinstance(dist, IntDistribution) else "float"
-    tick_positions = np.linspace(lo, hi, 5)
-    if kind == "int":
-        # Whole numbers only, and each once, on an axis of integers.
-        whole = np.unique(np.round(10.0**tick_positions if log else tick_positions))
-        whole = whole[whole > 0] if log else whole
-        tick_positions = np.log10(whole) if log else whole
-        tick_positions = tick_positions[(tick_positions >= lo) & (tick_positions <= hi)]
-    ticks = [[float(p), _number_label(10.0**p if log else p)] for p in tick_positions]
-    return {"name": name, "kind": kind, "log": log, "range": [lo, hi], "ticks": ticks}
-
-
-def _label(choice: Any) -> str:
-    return choice if isinstance(choice, str) else repr(choice) if choice is None else str(choice)
-
-
-def _number_label(x: float) -> str:
-    return f"{x:.4g}"
+    frame = numeric_frame(positions, log=axis.is_log, integer=axis.integer)
+    return {
+        "name": axis.name,
+        "kind": axis.kind,
+        "log": axis.is_log,
+        "range": [frame.low, frame.high],
+        "ticks": [list(tick) for tick in zip(frame.tickvals, frame.ticktext)],
+        "values": positions.tolist(),
+    }
 
 
 def parallel(cache: StudyCache, snap: Snapshot, k: int) -> dict[str, Any]:
@@ -297,32 +275,20 @@ def parallel(cache: StudyCache, snap: Snapshot, k: int) -> dict[str, Any]:
     Parameters that some COMPLETE trial lacks (conditional ones) are left out, so every line
     crosses every axis; ``omitted_params`` names them.
     """
-    complete = snap.complete
-    names: set[str] | None = None
-    for trial in complete:
-        names = set(trial.params) if names is None else names & set(trial.params)
-    common = sorted(names or ())
-    everything = sorted({n for t in complete for n in t.params}) if complete else []
+    columns = cache.columns(snap)
+    common = columns.common_params()
     trials, values = _reduce_complete(cache, snap, k)
-    dists = _param_distributions(trials)
-    axes = []
-    for name in common:
-        positions = [_encode_param(t.distributions[name], t.params[name]) for t in trials]
-        axis = _axis(name, dists[name], positions)
-        axis["values"] = positions
-        axes.append(axis)
-    objective = [float(v) for v in values]
-    lo, hi = (min(objective), max(objective)) if objective else (0.0, 1.0)
-    if hi == lo:
-        lo, hi = lo - 0.5, hi + 0.5
+    param_axes_ = param_axes(trials, common)
+    axes = [_axis_json(param_axes_[name], param_axes_[name].positions()) for name in common]
+    frame = numeric_frame(values)
     axes.append(
         {
             "name": cache.objective_label(k),
             "kind": "objective",
             "log": False,
-            "range": [lo, hi],
-            "ticks": [[float(p), _number_label(p)] for p in np.linspace(lo, hi, 5)],
-            "values": objective,
+            "range": [frame.low, frame.high],
+            "ticks": [list(tick) for tick in zip(frame.tickvals, frame.ticktext)],
+            "values": values.tolist(),
         }
     )
     return {
@@ -331,8 +297,8 @@ def parallel(cache: StudyCache, snap: Snapshot, k: int) -> dict[str, Any]:
         "direction": cache.directions[k].name.lower(),
         "axes": axes,
         "numbers": [t.number for t in trials],
-        "omitted_params": [n for n in everything if n not in common],
-        "n_complete": len(complete),
+        "omitted_params": [n for n in columns.all_params() if n not in common],
+        "n_complete": len(columns.trials),
         "n_shown": len(trials),
     }
 
@@ -344,27 +310,19 @@ def slices(cache: StudyCache, snap: Snapshot, k: int) -> dict[str, Any]:
     with them, null where a trial lacks the parameter.
     """
     trials, values = _reduce_complete(cache, snap, k)
-    dists = _param_distributions(trials)
+    names = sorted({name for t in trials for name in t.params})
     params = []
-    for name in sorted(dists):
-        dist = dists[name]
-        categorical = isinstance(dist, CategoricalDistribution)
-        x: list[Any] = [
-            (_label(t.params[name]) if categorical else t.params[name])
-            if name in t.params
-            else None
-            for t in trials
-        ]
+    for name, axis in param_axes(trials, names).items():
+        present = axis.present()
+        x: list[Any] = [None] * len(trials)
+        for i, value in zip(np.flatnonzero(present).tolist(), axis.display_values(present)):
+            x[i] = value
         params.append(
             {
                 "name": name,
-                "kind": "categorical"
-                if categorical
-                else "int"
-                if isinstance(dist, IntDistribution)
-                else "float",
-                "log": bool(getattr(dist, "log", False)),
-                "categories": [_label(c) for c in dist.choices] if categorical else None,
+                "kind": axis.kind,
+                "log": axis.is_log,
+                "categories": axis.labels if axis.is_categorical else None,
                 "x": x,
             }
         )
@@ -410,7 +368,11 @@ def importance(cache: StudyCache, snap: Snapshot) -> dict[str, Any]:
     """PED-ANOVA parameter importances, one set per objective."""
     from parzen.importance import get_param_importances
 
-    view: Any = _StudyView(snap.complete, cache.directions)
+    # PED-ANOVA compares the best quantile of the trials with all of them; an even sample
+    # over the study keeps both distributions, at a fraction of the cost on a large study.
+    complete = snap.complete
+    sample = [complete[i] for i in _stride(len(complete), MAX_IMPORTANCE_TRIALS)]
+    view: Any = _StudyView(sample, cache.directions)
     objectives = []
     error = None
     for k, direction in enumerate(cache.directions):
@@ -431,7 +393,12 @@ def importance(cache: StudyCache, snap: Snapshot) -> dict[str, Any]:
                 "importances": [{"name": n, "importance": float(v)} for n, v in result.items()],
             }
         )
-    return {"objectives": objectives, "error": error, "n_complete": len(snap.complete)}
+    return {
+        "objectives": objectives,
+        "error": error,
+        "n_complete": len(complete),
+        "n_used": len(sample),
+    }
 
 
 def terminator(cache: StudyCache, snap: Snapshot) -> dict[str, Any]:
@@ -481,18 +448,13 @@ def pareto(cache: StudyCache, snap: Snapshot, x: int, y: int) -> dict[str, Any]:
 
     if len(cache.directions) < 2:
         raise BadRequest("The Pareto front plot needs a study with several objectives.")
-    complete = snap.complete
-    values = np.array(
-        [[_objective(t, i) for i in range(len(cache.directions))] for t in complete],
-        dtype=float,
-    ).reshape(len(complete), len(cache.directions))
-    feasible = np.array([is_feasible(t) for t in complete], dtype=bool)
-    front = np.zeros(len(complete), dtype=bool)
+    columns = cache.columns(snap)
+    values, feasible, numbers = columns.values, columns.feasible, columns.numbers
+    front = np.zeros(len(numbers), dtype=bool)
     if feasible.any():
         front[np.flatnonzero(feasible)] = is_pareto_front(
             to_loss(values[feasible], cache.directions)
         )
-    numbers = np.array([t.number for t in complete], dtype=int)
 
     def points(mask: np.ndarray, limit: int | None) -> dict[str, list[Any]]:
         index = np.flatnonzero(mask)
@@ -516,6 +478,6 @@ def pareto(cache: StudyCache, snap: Snapshot, x: int, y: int) -> dict[str, Any]:
         "front": front_points,
         "dominated": points(feasible & ~front, MAX_SCATTER_TRIALS),
         "infeasible": points(~feasible, MAX_SCATTER_TRIALS),
-        "n_complete": len(complete),
+        "n_complete": len(numbers),
         "n_front": int(front.sum()),
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -11,6 +10,7 @@ import numpy as np
 
 from parzen.trial import FrozenTrial
 from parzen.visualization import _utils as u
+from parzen.visualization._axes import numeric_frame
 
 if TYPE_CHECKING:
     from parzen.study import Study
@@ -38,14 +38,6 @@ class _ParallelInfo:
     reverse: bool  # True when lower is better (minimize), so low values are darkest
 
 
-def _log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
-    first, last = math.floor(low), math.ceil(high)
-    ticks = [float(k) for k in range(first, last + 1) if low - 1e-9 <= k <= high + 1e-9]
-    if len(ticks) < 2:
-        ticks = [low, high]
-    return ticks, [u.value_format(10**t) for t in ticks]
-
-
 def _dimension(axis: u.ParamAxis, column: np.ndarray) -> _Dimension:
     missing = np.isnan(column)
     present = column[~missing]
@@ -64,19 +56,13 @@ def _dimension(axis: u.ParamAxis, column: np.ndarray) -> _Dimension:
         return _Dimension(axis.name, codes, 0.0, float(max(len(labels) - 1, 1)), ticks, labels)
     if axis.is_log:
         present = np.log10(present)
-    low, high = float(present.min()), float(present.max())
-    if axis.is_log:
-        tickvals, ticktext = _log_ticks(low, high)
-    else:
-        positions = np.linspace(low, high, 5) if high > low else np.array([low])
-        if np.all(present == np.round(present)):  # integer parameter: integer ticks
-            positions = np.unique(np.round(positions))
-        tickvals = [float(t) for t in positions]
-        ticktext = [u.value_format(t) for t in tickvals]
+    frame = numeric_frame(present, log=axis.is_log, integer=axis.integer)
+    low, high = frame.low, frame.high
+    tickvals, ticktext = frame.tickvals, frame.ticktext
     scaled = np.empty(column.size)
     scaled[~missing] = present
     if missing.any():
-        none_position = low - 0.15 * (high - low if high > low else 1.0)
+        none_position = low - 0.15 * (high - low)
         scaled[missing] = none_position
         tickvals = [none_position, *tickvals]
         ticktext = ["None", *ticktext]

@@ -172,3 +172,43 @@ def test_new_studies_are_found_and_deleted_ones_dropped() -> None:
     parzen.delete_study(study_name="late", storage=storage)
     registry = Registry(storage, min_interval=0.0)
     assert registry.studies() == []
+
+
+def test_trials_that_finish_out_of_number_order_are_kept_sorted() -> None:
+    storage = InMemoryStorage()
+    study = parzen.create_study(storage=storage, study_name="s")
+    cache = Registry(storage, min_interval=0.0).get(study._study_id)
+    first, second, third = study.ask(), study.ask(), study.ask()
+    study.tell(third, 3.0)
+    snap = cache.snapshot()
+    # The running trials slot in by number around the finished one.
+    assert [t.number for t in snap.trials] == [0, 1, 2]
+    assert [t.number for t in snap.active] == [0, 1]
+    study.tell(first, 1.0)
+    study.tell(second, state=TrialState.PRUNED)
+    snap = cache.snapshot()
+    assert [t.number for t in snap.trials] == [0, 1, 2]
+    assert [t.number for t in snap.complete] == [0, 2]
+    assert sorted(snap.by_number) == [0, 1, 2] and snap.by_number[1].state == TrialState.PRUNED
+    assert snap.counts["COMPLETE"] == 2 and snap.counts["PRUNED"] == 1
+
+
+def test_columns_are_extended_with_new_trials_and_rebuilt_after_an_insertion() -> None:
+    storage = InMemoryStorage()
+    study = _study(storage, 3)
+    cache = Registry(storage, min_interval=0.0).get(study._study_id)
+    columns = cache.columns(cache.snapshot())
+    assert columns.numbers.tolist() == [0, 1, 2]
+    assert cache.columns(cache.snapshot()) is columns  # nothing new: the same columns
+    late = study.ask()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    grown = cache.columns(cache.snapshot())
+    assert grown.numbers.tolist() == [0, 1, 2, 4]
+    study.tell(late, 0.25)  # number 3 completes after number 4
+    rebuilt = cache.columns(cache.snapshot())
+    assert rebuilt.numbers.tolist() == [0, 1, 2, 3, 4]
+    assert rebuilt.values[3, 0] == 0.25
+    assert [t.number for t in rebuilt.trials] == [0, 1, 2, 3, 4]
+    assert rebuilt.feasible.all()
+    # Trial 3 was told without suggesting x: x is no longer common to every trial.
+    assert rebuilt.common_params() == [] and rebuilt.all_params() == ["x"]

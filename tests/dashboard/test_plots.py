@@ -249,3 +249,20 @@ def test_large_studies_are_reduced_for_every_chart(big_storage: BaseStorage) -> 
     assert curves["curves"][-1]["number"] == 2990
     assert all(len(c["steps"]) <= _plots.MAX_CURVE_POINTS + 1 for c in curves["curves"])
     assert all(c["steps"][-1] == 499 for c in curves["curves"])
+    importance = plot("importance")
+    # PED-ANOVA runs on an even sample of a large study, and says so.
+    assert importance["n_complete"] == 3000
+    assert importance["n_used"] == _plots.MAX_IMPORTANCE_TRIALS
+    assert {i["name"] for i in importance["objectives"][0]["importances"]} == {"x", "k", "c"}
+
+
+def test_history_best_line_matches_a_plain_scan(client: Any, storage: BaseStorage) -> None:
+    study = parzen.create_study(storage=storage, study_name="scan", direction="maximize")
+    values = [0.3, 0.1, 0.3, 0.7, 0.7, 0.9, 0.2]
+    for v in values:
+        study.add_trial(
+            create_trial(value=v, params={"x": 0.0}, distributions={"x": FloatDistribution(-1, 1)})
+        )
+    data = client.get_json(f"/api/studies/{study._study_id}/plots/history")
+    # Each strict improvement, then the best carried to the last trial.
+    assert data["best"] == {"number": [0, 3, 5, 6], "value": [0.3, 0.7, 0.9, 0.9]}

@@ -640,7 +640,9 @@
 
     async drawImportance(data) {
       const c = this.charts.importance;
-      c.note.textContent = "PED-ANOVA over " + data.n_complete + " complete trials";
+      c.note.textContent = data.n_used !== undefined && data.n_used < data.n_complete
+        ? "PED-ANOVA over an even sample of " + data.n_used + " of " + data.n_complete + " complete trials"
+        : "PED-ANOVA over " + data.n_complete + " complete trials";
       if (data.error || !data.objectives.length) return showEmpty(c.node, data.error || "Nothing to evaluate yet.");
       const names = data.objectives[0].importances.map((x) => x.name);
       if (!names.length) return showEmpty(c.node, "The trials have no parameters.");
